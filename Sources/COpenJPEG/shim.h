@@ -1,0 +1,4 @@
+#ifndef SIXRAY_COPENJPEG_SHIM_H
+#define SIXRAY_COPENJPEG_SHIM_H
+#include <openjpeg.h>
+#endif
