@@ -227,6 +227,12 @@ struct Parser {
         }
 
         let remaining = end - pos
+        if vr == .SQ && Int(length) > remaining {
+            // A sequence whose length overstates what follows (seen in DICOMDIRs): its items
+            // are still checked one by one, so read on to the end of the enclosing range.
+            try warn("sequence length \(length) exceeds the remaining \(remaining) bytes; read to the end", at: start)
+            length = UInt32(remaining)
+        }
         guard Int(length) <= remaining else {
             throw error(.valueLengthExceedsRemaining(length: length, remaining: remaining), at: start)
         }
@@ -312,10 +318,13 @@ struct Parser {
                     try parseElements(into: &item, end: end, mode: .undefinedLengthItem, ancestorsPixelRep: ancestorsPixelRep)
                 } else {
                     let remaining = end - pos
-                    guard Int(itemLength) <= remaining else {
-                        throw error(.valueLengthExceedsRemaining(length: itemLength, remaining: remaining), at: start)
+                    var itemLength = Int(itemLength)
+                    if itemLength > remaining {
+                        // Its elements are still checked one by one; read to the end.
+                        try warn("item length \(itemLength) exceeds the remaining \(remaining) bytes; read to the end", at: start)
+                        itemLength = remaining
                     }
-                    let itemEnd = pos + Int(itemLength)
+                    let itemEnd = pos + itemLength
                     try parseElements(into: &item, end: itemEnd, mode: .definedLengthItem, ancestorsPixelRep: ancestorsPixelRep)
                     pos = itemEnd
                 }

@@ -27,6 +27,10 @@ KNOWN_DIFFERENCES = {
                         "the short value; Sixray reports it (a length past end of file is an error)",
     "rtplan_truncated.dcm": "a value runs past the end of the file: pydicom silently keeps the "
                             "short value; Sixray reports it",
+    "emri_small_jpeg_2k_lossless_too_short.dcm": "the pixel data has no sequence delimiter before "
+        "the end of the file: pydicom returns an empty data set; Sixray lists every element and warns",
+    "badVR.dcm": "an IS value '1A' is not a number: pydicom's to_json_dict raises; Sixray warns and "
+        "gives the text as a string",
 }
 
 
