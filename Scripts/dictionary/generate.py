@@ -93,7 +93,11 @@ class Blob:
         self.offsets.append(self.offsets[-1] + len(b))
 
     def literal(self):
-        return swift_string("".join(self.parts))
+        # StaticString.utf8Start needs a pointer representation, which a literal of at least
+        # two scalars always has (a one-scalar literal may be stored as the scalar).
+        text = "".join(self.parts)
+        assert len(text) >= 2
+        return swift_string(text)
 
 
 def swift_string(s):
@@ -109,9 +113,7 @@ def swift_string(s):
         else:
             out.append("\\u{%X}" % o)
     out.append('"')
-    # StaticString.utf8Start needs a pointer representation: a literal of at least two
-    # scalars (a one-scalar literal may be stored as a scalar).
-    return "".join(out) if len(s) >= 2 else '"' + s + ' "'
+    return "".join(out)
 
 
 def int_array(name, type_, values, per_line=8, fmt="0x%08X"):
@@ -164,6 +166,28 @@ def generate_public(vr_texts, vms):
         keywords.add(keyword)
 
     m1s, m2s = zip(*(mask_values(m) for m, _ in rep))
+    # A concrete tag for each repeater that `entry(for:)` maps back to it, for keyword -> tag:
+    # the mask with its x digits counting up from 0, skipping exact entries (e.g. (0028,0400)
+    # is Transform Label, so "RowsForNthOrderCoefficients" (002804x0) gives (0028,0410)).
+    def first_match(tag):
+        for r in range(len(rep)):
+            if (tag ^ m1s[r]) & m2s[r] == 0:
+                return r
+        return None
+
+    representatives = []
+    for r, (mask, _) in enumerate(rep):
+        xs = [i for i, c in enumerate(mask) if c == "x"]
+        for n in range(16 ** len(xs)):
+            digits = list(mask)
+            for k, pos in enumerate(reversed(xs)):
+                digits[pos] = "%X" % ((n >> (4 * k)) & 0xF)
+            tag = int("".join(digits), 16)
+            if tag not in main and (tag >> 16) % 2 == 0 and first_match(tag) == r:
+                representatives.append(tag)
+                break
+        else:
+            sys.exit(f"no representative tag for {mask}")
     for a in range(len(rep)):
         for b in range(a + 1, len(rep)):
             if (m1s[a] ^ m1s[b]) & m2s[a] & m2s[b] == 0:
@@ -190,6 +214,9 @@ def generate_public(vr_texts, vms):
     out.append("    /// The source text of each mask, e.g. `60xx3000`, is `repeaterMaskTexts`.")
     out.append(int_array("repeaterValues", "UInt32", list(m1s)))
     out.append(int_array("repeaterCareBits", "UInt32", list(m2s)))
+    out.append("    /// For each repeater, the first concrete tag (x digits counting up from 0) that is not an")
+    out.append("    /// exact entry: what `tag(forKeyword:)` returns for repeater keywords.")
+    out.append(int_array("repeaterRepresentatives", "UInt32", representatives))
     rep_text = Blob()
     for m, _ in rep:
         rep_text.add(m)

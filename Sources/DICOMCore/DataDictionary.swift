@@ -58,13 +58,14 @@ public enum DataDictionary {
         return nil
     }
 
-    /// The tag whose keyword is `keyword`. Repeating-group keywords give the mask with its
-    /// `x` digits set to 0, e.g. "OverlayData" → (6000,3000). (pydicom's `tag_for_keyword`
-    /// returns None for those; it is the same tag `entry(for:)` maps back to that keyword.)
+    /// The tag whose keyword is `keyword`. A repeating-group keyword gives the first concrete
+    /// tag of its mask (x digits counting up from 0) that `entry(for:)` maps back to it, e.g.
+    /// "OverlayData" → (6000,3000), "RowsForNthOrderCoefficients" → (0028,0410) because
+    /// (0028,0400) is Transform Label. (pydicom's `tag_for_keyword` returns None for these.)
     public static func tag(forKeyword keyword: String) -> Tag? {
         guard let i = keywordIndex(keyword) else { return nil }
         if i < T.tagCount { return Tag(rawValue: T.tags[i]) }
-        return Tag(rawValue: T.repeaterValues[i - T.tagCount])
+        return Tag(rawValue: T.repeaterRepresentatives[i - T.tagCount])
     }
 
     /// The private dictionary entry for element `tag` (gggg,xxee) of private creator `creator`,
@@ -97,11 +98,11 @@ public enum DataDictionary {
         PrivateLookup.creatorIndex(creator) != nil
     }
 
-    /// Every public entry, repeaters last with their mask's x digits set to 0 as `tag`
+    /// Every public entry, repeaters last with the tag `tag(forKeyword:)` gives for them
     /// (for tests and tools; allocates).
     public static var allEntries: [DictionaryEntry] {
         (0..<T.entryCount).map { i in
-            let tag = i < T.tagCount ? T.tags[i] : T.repeaterValues[i - T.tagCount]
+            let tag = i < T.tagCount ? T.tags[i] : T.repeaterRepresentatives[i - T.tagCount]
             return makeEntry(index: i, tag: Tag(rawValue: tag))
         }
     }
