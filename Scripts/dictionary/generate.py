@@ -342,6 +342,8 @@ def generate_shared(vr_texts, vms):
     for t in vr_texts.items:
         out.append("        [" + ", ".join("." + v for v in split_vr(t)) + "],")
     out.append("    ]")
+    out.append("    /// Attributes word of the implied Group Length (gggg,0000): UL, VM 1, not retired.")
+    out.append(f"    static let groupLengthAttributes: UInt32 = 0x{attrs(vr_texts('UL'), vms('1'), False):05X}")
     out.append("    static let vms: [String] = [")
     for t in vms.items:
         out.append(f"        {swift_string(t)},")

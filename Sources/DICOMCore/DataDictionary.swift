@@ -76,21 +76,43 @@ public enum DataDictionary {
     /// value with trailing spaces removed; it is compared byte for byte (case-sensitive).
     /// The returned entry has an empty keyword.
     public static func privateEntry(creator: String, tag: Tag) -> DictionaryEntry? {
-        guard let c = PrivateLookup.creatorIndex(creator) else { return nil }
+        privateIndex(creator: creator, tag: tag).map { PrivateLookup.makeEntry(index: $0, tag: tag) }
+    }
+
+    // MARK: Allocation-free VR lookups for the reader's hot path
+
+    /// The VR alternatives `entry(for: tag)?.vrs` would give ([] for "NONE"), without building
+    /// the entry's strings. nil when `entry(for:)` is nil.
+    public static func vrs(for tag: Tag) -> [VR]? {
+        guard let a = attributes(for: tag) else { return nil }
+        return DictionarySharedTables.vrAlternatives[Int(a & 0xFF)]
+    }
+
+    /// The VR alternatives `privateEntry(creator:tag:)?.vrs` would give, without building strings.
+    public static func privateVRs(creator: String, tag: Tag) -> [VR]? {
+        guard let i = privateIndex(creator: creator, tag: tag) else { return nil }
+        return DictionarySharedTables.vrAlternatives[Int(PrivateDictionaryTables.attributes[i] & 0xFF)]
+    }
+
+    private static func attributes(for tag: Tag) -> UInt32? {
         let raw = tag.rawValue
-        let group = UInt64(tag.group), low = UInt64(tag.element & 0xFF)
-        let base = UInt64(c) << 34
-        let candidates: [UInt64] = [
-            base | UInt64(raw),
-            base | 1 << 32 | group << 16 | low,
-            base | 2 << 32 | (group >> 8) << 24 | low,
-        ]
-        for key in candidates {
-            if let i = GeneratedTable.search(key, in: PrivateDictionaryTables.keys) {
-                return PrivateLookup.makeEntry(index: i, tag: tag)
-            }
+        if let i = GeneratedTable.search(raw, in: T.tags) { return T.attributes[i] }
+        guard tag.group & 1 == 0 else { return nil }
+        for r in 0..<T.repeaterCount where (raw ^ T.repeaterValues[r]) & T.repeaterCareBits[r] == 0 {
+            return T.attributes[T.tagCount + r]
         }
-        return nil
+        return tag.element == 0 ? DictionarySharedTables.groupLengthAttributes : nil
+    }
+
+    private static func privateIndex(creator: String, tag: Tag) -> Int? {
+        guard let c = PrivateLookup.creatorIndex(creator) else { return nil }
+        let base = UInt64(c) << 34
+        let group = UInt64(tag.group), low = UInt64(tag.element & 0xFF)
+        let keys = PrivateDictionaryTables.keys
+        // pydicom get_private_entry's order: "GGGGEEEE", "GGGGxxEE", "GGxxxxEE".
+        if let i = GeneratedTable.search(base | UInt64(tag.rawValue), in: keys) { return i }
+        if let i = GeneratedTable.search(base | 1 << 32 | group << 16 | low, in: keys) { return i }
+        return GeneratedTable.search(base | 2 << 32 | (group >> 8) << 24 | low, in: keys)
     }
 
     /// Whether `creator` is a private creator pydicom's private dictionary knows.

@@ -90,6 +90,8 @@ enum DictionarySharedTables {
         [],
         [.OB, .OW],
     ]
+    /// Attributes word of the implied Group Length (gggg,0000): UL, VM 1, not retired.
+    static let groupLengthAttributes: UInt32 = 0x00000
     static let vms: [String] = [
         "1",
         "1-n",
