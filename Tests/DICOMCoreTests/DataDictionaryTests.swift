@@ -203,6 +203,36 @@ struct DataDictionaryTests {
         #expect(DataDictionary.privateEntry(creator: "DLX_ANNOT_01", tag: Tag(0x7003, 0x1004))?.vr == .ST)
     }
 
+    @Test func oddVRTextsOfThePrivateDictionary() throws {
+        // pydicom spells one private VR "OB_OW" (TOSHIBA_MEC_OT3 7019xx80) and has one "US or SS".
+        let t = try #require(DataDictionary.privateEntry(creator: "TOSHIBA_MEC_OT3", tag: Tag(0x7019, 0x1080)))
+        #expect(t.vrText == "OB_OW")
+        #expect(t.vrs == [.OB, .OW])
+        let f = try #require(DataDictionary.privateEntry(creator: "FDMS 1.0", tag: Tag(0x0027, 0x10A3)))
+        #expect(f.vrText == "US or SS")
+        #expect(f.vm == "1-n")
+    }
+
+    // MARK: Allocation-free VR lookups
+
+    @Test func vrsAgreeWithEntries() {
+        for e in DataDictionary.allEntries {
+            #expect(DataDictionary.vrs(for: e.tag) == e.vrs, "\(e.tag)")
+        }
+        #expect(DataDictionary.vrs(for: Tag(0x0008, 0x0000)) == [.UL])
+        #expect(DataDictionary.vrs(for: Tag(0x6004, 0x3000)) == [.OB, .OW])
+        #expect(DataDictionary.vrs(for: .item) == [])
+        #expect(DataDictionary.vrs(for: Tag(0x0009, 0x1001)) == nil)
+        #expect(DataDictionary.vrs(for: Tag(0x0008, 0x0002)) == nil)
+    }
+
+    @Test func privateVRs() {
+        #expect(DataDictionary.privateVRs(creator: "SIEMENS CSA HEADER", tag: Tag(0x0029, 0x1210)) == [.OB])
+        #expect(DataDictionary.privateVRs(creator: "PAPYRUS 3.0", tag: Tag(0x6005, 0x10C0)) == [.SQ])
+        #expect(DataDictionary.privateVRs(creator: "SIEMENS CSA HEADER", tag: Tag(0x0029, 0x1211)) == nil)
+        #expect(DataDictionary.privateVRs(creator: "SIEMENS CSA HEADER ", tag: Tag(0x0029, 0x1210)) == nil)
+    }
+
     // MARK: UIDs
 
     @Test func explicitVRLittleEndian() throws {
