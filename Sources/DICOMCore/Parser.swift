@@ -188,7 +188,7 @@ struct Parser {
         var valueIsImplicitLE = false
         if explicitUN && options.replaceUNWithKnownVR {
             let known: VR?
-            if t.isPrivate {
+            if t.group & 1 == 1 {
                 let pvr = privateVR(for: t, in: ds)
                 known = pvr == .UN ? nil : pvr
             } else if length == Parser.undefinedLength || length < 0xFFFF {
@@ -401,21 +401,23 @@ struct Parser {
     /// private dictionary under the element's creator, LO for private creators, UL for group
     /// lengths, otherwise UN (pydicom's `raw_element_vr`).
     func implicitVR(for t: Tag, in ds: DataSet) -> VR {
-        if let entry = DataDictionary.entry(for: t) {
-            return entry.vr ?? .UN
+        if let vrs = DataDictionary.vrs(for: t) {
+            return vrs.first ?? .UN
         }
-        if t.isPrivate { return privateVR(for: t, in: ds) }
+        // pydicom treats every odd group as private here, (0001-0007,xxxx) included.
+        if t.group & 1 == 1 { return privateVR(for: t, in: ds) }
         if t.element == 0 { return .UL }
         return .UN
     }
 
     func privateVR(for t: Tag, in ds: DataSet) -> VR {
-        if t.isPrivateCreator { return .LO }
-        if t.element & 0xFF00 != 0, let creator = ds.privateCreator(of: t),
-           let entry = DataDictionary.privateEntry(creator: creator, tag: t), let vr = entry.vr {
-            return vr
-        }
-        return .UN
+        if t.element >= 0x0010 && t.element <= 0x00FF { return .LO }
+        guard t.element & 0xFF00 != 0, let creatorElement = ds[Tag(t.group, t.element >> 8)],
+              case .bytes(let raw) = creatorElement.value else { return .UN }
+        let creator = trimTrailing(ds.decodeText(raw, vr: .LO), " \0")
+        guard !creator.isEmpty, !creator.contains("\\"),
+              let vr = DataDictionary.privateVRs(creator: creator, tag: t)?.first else { return .UN }
+        return vr
     }
 
     func pixelRep(_ ds: DataSet) -> Int? {
