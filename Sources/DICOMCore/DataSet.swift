@@ -182,7 +182,8 @@ public struct DataSet: Sendable {
 
 func trimTrailing(_ s: String, _ chars: String) -> String {
     var scalars = Substring(s).unicodeScalars
-    let set = Set(chars.unicodeScalars)
+    let set = chars.unicodeScalars
+    guard let last = scalars.last, set.contains(last) else { return s }
     while let last = scalars.last, set.contains(last) { scalars.removeLast() }
     return String(scalars)
 }

@@ -260,7 +260,11 @@ struct Parser {
         if (vr.isBulk || t == .pixelData) && Int(length) > options.bulkDataThreshold {
             value = .bulk(BulkDataReference(source: source, offset: valueStart, length: Int(length)))
         } else {
-            var bytes = Array(buf[valueStart..<valueEnd])
+            let count = valueEnd - valueStart
+            var bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0 { out.baseAddress!.initialize(from: (buf.baseAddress! + valueStart).assumingMemoryBound(to: UInt8.self), count: count) }
+                initialized = count
+            }
             if valueIsImplicitLE && bigEndian, let size = vr.numericSize, size > 1 {
                 // The UN value was little endian inside a big-endian data set.
                 swapBytes(&bytes, size: size)
@@ -432,12 +436,11 @@ struct Parser {
         var changed = false
         for i in elements.indices {
             let t = elements[i].tag
-            guard let entry = DataDictionary.entry(for: t), entry.vrs.count > 1, elements[i].vr == entry.vr else { continue }
-            let vrs = Set(entry.vrs)
+            guard let vrs = DataDictionary.vrs(for: t), vrs.count > 1, elements[i].vr == vrs[0] else { continue }
             var newVR = elements[i].vr
             if t == .pixelData {
                 newVR = elements[i].hasUndefinedLength ? .OB : .OW
-            } else if vrs == [.US, .SS] {
+            } else if vrs == [.US, .SS] || vrs == [.SS, .US] {
                 let rep = pixelRep(ds) ?? ancestorsPixelRep
                     ?? ((!ds.contains(Tag(0x0028, 0x0103)) && !ds.contains(.pixelData)) ? 0 : 1)
                 newVR = rep == 0 ? .US : .SS

@@ -5,10 +5,21 @@ public enum VR: String, CaseIterable, Sendable, Hashable {
 
     /// Parse the two bytes of an explicit VR.
     @inlinable public init?(_ b0: UInt8, _ b1: UInt8) {
-        guard (0x41...0x5A).contains(b0), (0x41...0x5A).contains(b1) else { return nil }
-        let s = String(decoding: [b0, b1], as: UTF8.self)
-        self.init(rawValue: s)
+        let i = Int(b0 &- 0x41), j = Int(b1 &- 0x41)
+        guard i < 26, j < 26, let vr = VR.byLetters[i * 26 + j] else { return nil }
+        self = vr
     }
+
+    /// VR by its two letters (index (first-'A')*26 + (second-'A')): the parser looks one up
+    /// per element, so this is a table, not a string comparison.
+    @usableFromInline static let byLetters: [VR?] = {
+        var table = [VR?](repeating: nil, count: 26 * 26)
+        for vr in VR.allCases {
+            let u = Array(vr.rawValue.utf8)
+            table[Int(u[0] - 0x41) * 26 + Int(u[1] - 0x41)] = vr
+        }
+        return table
+    }()
 
     /// VRs whose explicit-VR encoding has 2 reserved bytes and a 32-bit length
     /// (PS3.5 §7.1.2, Table 7.1-1).
