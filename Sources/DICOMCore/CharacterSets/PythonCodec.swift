@@ -123,7 +123,9 @@ extension PythonCodec {
     /// ASCII, JIS X 0201 Roman, JIS X 0208(-1978); iso2022_jp_2 adds JIS X 0212, GB 2312, KS X 1001).
     private func decodeISO2022(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], replace: Bool, jp2: Bool) throws(CodecDecodeFailure) {
         enum G0 { case ascii, roman, dbcs([UInt16]) }
+        enum G2 { case ascii, latin1, greek }
         var g0 = G0.ascii
+        var g2 = G2.ascii
         var i = 0
         let n = bytes.count
         while i < n {
@@ -131,6 +133,22 @@ extension PythonCodec {
             if c == 0x1B {
                 if i + 1 >= n { try out.fail(replace); return }
                 let c2 = bytes[i + 1]
+                if jp2 && c2 == 0x4E {  // SS2: one character from G2
+                    if i + 2 >= n { try out.fail(replace); return }
+                    let b = bytes[i + 2]
+                    switch g2 {
+                    case .ascii:
+                        if b >= 0x80 { try out.fail(replace, count: 3, i: &i); continue }
+                        out.append(b)
+                    case .latin1:
+                        out.appendScalar(UInt32(b ^ 0x80))
+                    case .greek:
+                        guard let u = Self.cpythonISO8859_7(b ^ 0x80) else { try out.fail(replace); i += 1; continue }
+                        out.appendScalar(u)
+                    }
+                    i += 3
+                    continue
+                }
                 guard c2 == 0x28 || c2 == 0x29 || c2 == 0x24 || c2 == 0x2E else {
                     out.append(c); i += 1; continue
                 }
@@ -159,6 +177,7 @@ extension PythonCodec {
                         // G1 / G2 designations are accepted but never invoked without shifts.
                         let known = c2 == 0x2E ? (f == 0x41 || f == 0x46) : dbcs(final: f, jp2: jp2) != nil || f == 0x42 || f == 0x4A
                         if !known { try out.fail(replace, count: length, i: &i); continue }
+                        if c2 == 0x2E { g2 = f == 0x41 ? .latin1 : .greek }
                         i += length; continue
                     } else {
                         try out.fail(replace, count: length, i: &i); continue
@@ -192,6 +211,20 @@ extension PythonCodec {
                 }
                 try out.fail(replace, count: 2, i: &i)
             }
+        }
+    }
+
+    /// CPython's `ISO8859_7_DECODE` (the 1987 repertoire) used for iso2022_jp_2's G2.
+    private static func cpythonISO8859_7(_ c: UInt8) -> UInt32? {
+        let v = UInt32(c)
+        if c < 0xA0 { return v }
+        if c < 0xC0 && (0x288F_3BC9 as UInt32) & (1 << (v - 0xA0)) != 0 { return v }
+        if c >= 0xB4 && (c >= 0xD4 || (0xBFFF_FD77 as UInt32) & (1 << (v - 0xB4)) != 0) && c <= 0xFE { return 0x02D0 + v }
+        switch c {
+        case 0xA1: return 0x2018
+        case 0xA2: return 0x2019
+        case 0xAF: return 0x2015
+        default: return nil
         }
     }
 

@@ -15,8 +15,9 @@ extension SpecificCharacterSet {
     /// Decode a value field into its values the way pydicom's reader does:
     /// SH, LO, UC (and the other multi-valued VRs) split at `\` with trailing spaces and NULs
     /// removed from each value; ST, LT, UT, UR one value without trailing spaces and NULs;
-    /// PN: trailing spaces and NULs removed from the bytes, then split at `\` (components and
-    /// groups are left joined by `^` and `=`). An empty field gives `[]`.
+    /// PN: trailing spaces and NULs removed from the bytes, then split at `\`, empty trailing
+    /// component groups dropped (components and groups stay joined by `^` and `=`).
+    /// An empty field gives `[]`.
     public func decodeValues(_ bytes: some Collection<UInt8>, vr: VR) -> [String] {
         var raw = Array(bytes)
         if vr == .PN {
@@ -35,7 +36,12 @@ extension SpecificCharacterSet {
         }
         switch vr {
         case .PN:
-            return text.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+            // pydicom's PersonName drops empty trailing component groups ("A^B=" → "A^B")
+            return text.split(separator: "\\", omittingEmptySubsequences: false).map { value in
+                var groups = value.split(separator: "=", omittingEmptySubsequences: false)
+                while let last = groups.last, last.isEmpty { groups.removeLast() }
+                return groups.joined(separator: "=")
+            }
         case .ST, .LT, .UT, .UR:
             return [trimmed(text)]
         default:

@@ -49,7 +49,11 @@ public struct SpecificCharacterSet: Sendable, Equatable {
             while let c = last.last, c == " " || c == "\0" { last.removeLast() }
             terms[terms.count - 1] = last
         }
-        if terms.count == 1 && terms[0].isEmpty { terms = [] }
+        self.init(terms: terms.count == 1 && terms[0].isEmpty ? [] : terms)
+    }
+
+    /// pydicom `convert_encodings` on `terms` exactly as given (no trimming).
+    init(terms: [String]) {
         self.terms = terms
         var warnings: [String] = []
         var encodings: [PyEncoding] = []
