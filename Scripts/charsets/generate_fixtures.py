@@ -89,6 +89,8 @@ CHARSETS = [
     ["ISO 2022 IR 6", "ISO 2022 IR 100"], ["ISO 2022 IR 100", "ISO 2022 IR 144", "ISO 2022 IR 126"],
     ["ISO 2022 IR 166", "ISO 2022 IR 127"], ["ISO_IR 192", "ISO 2022 IR 87"], ["ISO 2022 IR 138", "GB18030"],
     ["ISO 2022 IR 87"], ["ISO 2022 IR 149"], ["ISO 2022 IR 58"], ["ISO 2022 IR 159"],
+    ["ISO 2022 GBK"], ["ISO 2022 58"], ["cp1252"], ["ISO_IR 100 "], ["ISO_IR 999"], ["ISO IR 192"],
+    ["ISO_IR 100", "ISO 2022 IR 87"], ["", "ISO 2022 IR 13"], ["ISO 2022 IR 149", "ISO 2022 IR 87"],
 ]
 ESCAPES = [b"\x1b(B", b"\x1b-A", b"\x1b)I", b"\x1b(J", b"\x1b$B", b"\x1b-B", b"\x1b-C", b"\x1b-D",
            b"\x1b-F", b"\x1b-G", b"\x1b-H", b"\x1b-L", b"\x1b-M", b"\x1b-T", b"\x1b$)C", b"\x1b$(D",
@@ -112,8 +114,11 @@ def random_value(rng, encodings):
             parts.append(rng.choice(ESCAPES))
         elif r < 0.8:
             parts.append(bytes(rng.choice(b"^=\\\r\n\t\x0c \x00") for _ in range(rng.randint(1, 2))))
-        else:
+        elif r < 0.9:
             parts.append(bytes(rng.randrange(256) for _ in range(rng.randint(1, 5))))
+        else:  # lead/trail-byte soup: truncated and invalid multi-byte sequences
+            parts.append(bytes(rng.choice((rng.randrange(0x80, 0x100), rng.randrange(0x21, 0x7F),
+                                           rng.randrange(0x30, 0x3A))) for _ in range(rng.randint(1, 6))))
     return b"".join(parts)
 
 
@@ -122,7 +127,7 @@ def random_fixtures():
     rows = []
     for terms in CHARSETS:
         encodings = charset.convert_encodings(terms if len(terms) > 1 else terms[0])
-        for _ in range(40):
+        for _ in range(60):
             value = random_value(rng, encodings)
             rows.append((terms, value, charset.decode_bytes(value, encodings, TEXT_VR_DELIMS)))
     return rows
@@ -157,7 +162,7 @@ def main():
          "}", "",
          "/// A value and pydicom's `decode_bytes(value, convert_encodings(terms), TEXT_VR_DELIMS)`.",
          "struct DecodeFixture: Sendable {",
-         "    let terms: [String], hex: String, expected: String",
+         "    let terms: [String], hex: String, expectedUTF8Hex: String",
          "}", "",
          "/// Terms and pydicom's `convert_encodings` result and warnings.",
          "struct TermFixture: Sendable, CustomTestStringConvertible {",
@@ -172,11 +177,18 @@ def main():
                     swift_strings(values)))
     w.append("    ]")
     w.append("")
-    w.append("    static let decoded: [DecodeFixture] = [")
+    w.append("    /// One line per value: terms joined by backslash, TAB, value hex, TAB, UTF-8 hex of pydicom's")
+    w.append("    /// result (one string literal: thousands of struct literals are slow to type-check).")
+    w.append("    static let decoded: [DecodeFixture] = decodedTable.split(separator: \"\\n\").map { line in")
+    w.append("        let f = line.split(separator: \"\\t\", omittingEmptySubsequences: false).map(String.init)")
+    w.append("        return DecodeFixture(terms: f[0].split(separator: \"\\\\\", omittingEmptySubsequences: false).map(String.init),")
+    w.append("                             hex: f[1], expectedUTF8Hex: f[2])")
+    w.append("    }")
+    w.append("    private static let decodedTable = \"\"\"")
     for terms, value, expected in random_fixtures():
-        w.append("        DecodeFixture(terms: %s, hex: \"%s\", expected: %s),"
-                 % (swift_strings(terms), value.hex(), swift_string(expected)))
-    w.append("    ]")
+        w.append("%s\t%s\t%s" % (swift_string("\\".join(terms))[1:-1], value.hex(),
+                                 expected.encode("utf-8", "surrogatepass").hex()))
+    w.append("\"\"\"")
     w.append("")
     w.append("    static let terms: [TermFixture] = [")
     for terms, encodings, warns in term_fixtures():

@@ -6,6 +6,9 @@ enum PythonCodec: Sendable, Hashable {
     case ascii, latin1, utf8
     case iso8859_2, iso8859_3, iso8859_4, iso8859_5, iso8859_6, iso8859_7, iso8859_8, iso8859_9, tis620
     case shiftJIS, iso2022JP, iso2022JP2, eucKR, gb2312, gbk, gb18030
+    /// Another CPython single-byte codec (`CharacterSetTables.charmaps[index]`), reachable only
+    /// through terms that are Python codec names (e.g. `cp1252`).
+    case charmap(Int)
 
     /// Upper half of a single-byte set, nil for the others.
     var singleByteTable: [UInt16]? {
@@ -89,6 +92,12 @@ extension PythonCodec {
                           korean: self == .eucKR)
         case .gbk, .gb18030:
             try decodeGB(bytes, into: &out, replace: replace, gb18030: self == .gb18030)
+        case .charmap(let index):
+            let table = CharacterSetTables.charmaps[index]
+            for b in bytes {
+                let u = table[Int(b)]
+                if u == CharacterSetTables.unmapped { try out.fail(replace) } else { out.appendScalar(UInt32(u)) }
+            }
         }
     }
 
@@ -126,10 +135,18 @@ extension PythonCodec {
         enum G2 { case ascii, latin1, greek }
         var g0 = G0.ascii
         var g2 = G2.ascii
+        var escThroughout = false  // after an ESC that starts no ISO 2022 sequence
         var i = 0
         let n = bytes.count
         while i < n {
             let c = bytes[i]
+            if escThroughout {
+                // CPython passes the bytes through as ISO 8859-1 up to a final byte (A...Z, @)
+                out.appendScalar(UInt32(c))
+                i += 1
+                if (0x41...0x5A).contains(c) || c == 0x40 { escThroughout = false }
+                continue
+            }
             if c == 0x1B {
                 if i + 1 >= n { try out.fail(replace); return }
                 let c2 = bytes[i + 1]
@@ -150,6 +167,7 @@ extension PythonCodec {
                     continue
                 }
                 guard c2 == 0x28 || c2 == 0x29 || c2 == 0x24 || c2 == 0x2E else {
+                    escThroughout = true
                     out.append(c); i += 1; continue
                 }
                 // iso2022processesc: find the final byte (A...Z or @) within 16 bytes
