@@ -41,3 +41,111 @@ struct SpecificCharacterSetTests {
         #expect(cs.warnings == f.warnings)
     }
 }
+
+@Suite("Specific Character Set: standard examples and edge cases")
+struct SpecificCharacterSetExampleTests {
+    private func decoded(_ terms: [String], _ hex: String, vr: VR = .LO) -> String {
+        SpecificCharacterSet(terms: terms).decode(bytes(hex), vr: vr)
+    }
+
+    @Test("PS3.5 H.3.1: PN with three groups, JIS X 0208 in groups 2 and 3 (ISO 2022 IR 87)")
+    func annexH31() {
+        let hex = "59616d6164615e5461726f753d1b24423b3345441b28425e1b244242404f3a1b28423d1b24422464245e24401b28425e1b2442243f246d24261b2842"
+        #expect(SpecificCharacterSet(["", "ISO 2022 IR 87"]).decodeValues(bytes(hex), vr: .PN) == ["Yamada^Tarou=山田^太郎=やまだ^たろう"])
+    }
+
+    @Test("PS3.5 H.3.2: JIS X 0201 katakana as value 1 (ISO 2022 IR 13), JIS X 0208 groups")
+    func annexH32() {
+        let hex = "d4cfc0de5ec0dbb33d1b24423b3345441b284a5e1b244242404f3a1b284a3d1b24422464245e24401b284a5e1b2442243f246d24261b284a"
+        #expect(SpecificCharacterSet(["ISO 2022 IR 13", "ISO 2022 IR 87"]).decodeValues(bytes(hex), vr: .PN)
+            == ["ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎=やまだ^たろう"])
+    }
+
+    @Test("PS3.5 I.2: KS X 1001 re-designated after every delimiter (ISO 2022 IR 149)")
+    func annexI2() {
+        let hex = "486f6e675e47696c646f6e673d1b242943fbf35e1b242943d1ced4d73d1b242943c8ab5e1b242943b1e6b5bf"
+        #expect(SpecificCharacterSet(["", "ISO 2022 IR 149"]).decodeValues(bytes(hex), vr: .PN) == ["Hong^Gildong=洪^吉洞=홍^길동"])
+    }
+
+    @Test("PS3.5 J.1 / K.1: GB18030 and UTF-8 person names; empty trailing group dropped as pydicom does")
+    func annexJAndK() {
+        #expect(SpecificCharacterSet(["GB18030"]).decodeValues(bytes("57616e675e5869616f446f6e673dcdf55ed0a1b6ab3d"), vr: .PN)
+            == ["Wang^XiaoDong=王^小东"])
+        #expect(SpecificCharacterSet(["ISO_IR 192"]).decodeValues(bytes("57616e675e5869616f446f6e673de78e8b5ee5b08fe69db13d"), vr: .PN)
+            == ["Wang^XiaoDong=王^小東"])
+    }
+
+    @Test("PS3.5 J.3 ISO 2022 IR 58: pydicom keeps ESC $ ) A in the text (its codec ignores it); so do we")
+    func annexJ3() {
+        #expect(decoded(["", "ISO 2022 IR 58"], "5a68616e675e5869616f446f6e673d1b242941d5c55e1b242941d0a1b6ab3d", vr: .PN)
+            == "Zhang^XiaoDong=\u{1B}$)A张^\u{1B}$)A小东=")
+    }
+
+    @Test("CR/LF/TAB/FF reset a single-byte code extension to value 1; `\\` and `^` do not (pydicom)")
+    func delimiterReset() {
+        let cs = SpecificCharacterSet(["", "ISO 2022 IR 144"])
+        #expect(cs.decodeValues(bytes("1b2d4cbb5cbb0dbb"), vr: .LO) == ["Л", "Л\r»"])
+        #expect(cs.decodeValues(bytes("1b2d4cbb5ebb3dbb09bb"), vr: .PN) == ["Л^Л=Л\t»"])
+    }
+
+    @Test("multi-valued: backslash splits values, JIS X 0201 value 1 keeps 0x5C as backslash")
+    func multiValued() {
+        #expect(SpecificCharacterSet(["ISO 2022 IR 13", "ISO 2022 IR 87"]).decodeValues(bytes("d4cfc0de5c1b24423b3345441b284a5c5c"), vr: .LO)
+            == ["ﾔﾏﾀﾞ", "山田", "", ""])
+        #expect(decoded(["", "ISO 2022 IR 87", "ISO 2022 IR 159"], "1b24284430211b2842") == "丂")
+    }
+
+    @Test("unknown and misspelled terms fall back like pydicom, with a warning")
+    func unknownTerms() {
+        let unknown = SpecificCharacterSet(["ISO_IR 999"])
+        #expect(unknown.decode(bytes("436166e9"), vr: .LO) == "Café")
+        #expect(unknown.warnings == ["Unknown encoding 'ISO_IR 999' - using default encoding instead"])
+        #expect(unknown.isDefault)
+        let misspelled = SpecificCharacterSet(["ISO IR 144"])
+        #expect(misspelled.decode(bytes("bb"), vr: .LO) == "Л")
+        #expect(misspelled.warnings == ["Incorrect value for Specific Character Set 'ISO IR 144' - assuming 'ISO_IR 144'"])
+        // read from the file, the last value loses its padding: "ISO_IR 100 " → ISO_IR 100
+        #expect(SpecificCharacterSet(valueField: Array("ISO_IR 100 ".utf8)).terms == ["ISO_IR 100"])
+        #expect(SpecificCharacterSet(valueField: Array("\\ISO 2022 IR 87".utf8)).terms == ["", "ISO 2022 IR 87"])
+        #expect(SpecificCharacterSet.default.isDefault && SpecificCharacterSet.default.warnings.isEmpty)
+    }
+
+    @Test("invalid bytes: U+FFFD exactly where CPython's codecs put them")
+    func invalidBytes() {
+        #expect(decoded(["ISO_IR 192"], "61fffe62e282") == "a\u{FFFD}\u{FFFD}b\u{FFFD}")
+        #expect(decoded(["ISO_IR 127"], "a1c7") == "\u{FFFD}ا")
+        #expect(decoded(["GB18030"], "81308130953282368130") == "\u{80}𠀀\u{FFFD}")
+        // an odd number of JIS X 0208 bytes: the fragment falls back to value 1, ESC included
+        #expect(decoded(["", "ISO 2022 IR 87"], "411b24423b33451b2842") == "A\u{1B}$B;3E")
+        // a code element that (0008,0005) does not list is not switched to
+        #expect(decoded(["ISO_IR 6"], "1b2d41e9") == "\u{1B}-Aé")
+        // non-text VRs are ISO 8859-1 whatever the character set
+        #expect(SpecificCharacterSet(["ISO_IR 192"]).decode(bytes("e9"), vr: .CS) == "é")
+    }
+
+    @Test("encoding matches pydicom's encode_string / PN encoding", arguments: 0..<SpecificCharacterSetFixtures.encoded.count)
+    func encodeLikePydicom(_ index: Int) {
+        let f = SpecificCharacterSetFixtures.encoded[index]
+        let cs = SpecificCharacterSet(terms: f.terms)
+        let encoded = cs.encode(f.text, vr: f.vr)
+        #expect(encoded == f.hex.map(bytes), "\(f.terms) \(f.vr) \(f.text)")
+        if let encoded {
+            let expected = f.vr == .PN ? SpecificCharacterSet(terms: f.terms).decodeValues(Array(f.text.utf8).isEmpty ? [] : encoded, vr: .PN) : [f.text]
+            #expect(cs.decodeValues(encoded, vr: f.vr) == expected)
+            #expect(cs.decode(encoded, vr: f.vr) == f.text || f.vr == .PN)
+        }
+    }
+
+    @Test("encoding PS3.5 examples: escape sequences around each JIS X 0208 / KS X 1001 / GB 2312 run")
+    func encodeExamples() {
+        #expect(SpecificCharacterSet(["", "ISO 2022 IR 87"]).encode("Yamada^Tarou=山田^太郎=やまだ^たろう", vr: .PN)
+            == bytes("59616d6164615e5461726f753d1b24423b3345441b28425e1b244242404f3a1b28423d1b24422464245e24401b28425e1b2442243f246d24261b2842"))
+        #expect(SpecificCharacterSet(["ISO 2022 IR 13", "ISO 2022 IR 87"]).encode("ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎", vr: .PN)
+            == bytes("d4cfc0de5ec0dbb33d1b24423b3345441b284a5e1b244242404f3a1b284a"))
+        #expect(SpecificCharacterSet(["", "ISO 2022 IR 58"]).encode("Zhang^XiaoDong=张^小东", vr: .PN)
+            == bytes("5a68616e675e5869616f446f6e673d1b242941d5c55e1b242941d0a1b6ab"))
+        #expect(SpecificCharacterSet(["ISO_IR 100"]).encode("Л", vr: .LO) == nil)
+        #expect(SpecificCharacterSet(["GB18030"]).encode("\u{80}𠀀", vr: .LO) == bytes("8130813095328236"))
+        #expect(SpecificCharacterSet(["ISO_IR 192"]).encode("王", vr: .LO) == [0xE7, 0x8E, 0x8B])
+    }
+}

@@ -189,6 +189,13 @@ enum CharacterSetTables {
         return (0..<all.count / 256).map { Array(all[$0 * 256..<($0 + 1) * 256]) }
     }()
 
+    /// Encoder exceptions per table: flattened (scalar, code) pairs where CPython's encoder does
+    /// not pick the first code of the decoding table (code 0xFFFF: CPython cannot encode it).
+    /// Codes: single-byte 0x80...0xFF; 94x94 sets row << 8 | cell (GL); GB lead << 8 | trail.
+    static let encoderOverrides: [String: [UInt32]] = [
+        "ksX1001": [0x3164, 0x2454],
+    ]
+
     /// CPython `encodings.aliases` entries for the codecs Sixray implements (normalized names).
     static let pythonCodecAliases: [String: PythonCodec] = [
         "037": .charmap(0),
