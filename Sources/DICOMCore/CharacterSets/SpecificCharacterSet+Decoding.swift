@@ -6,9 +6,9 @@ extension SpecificCharacterSet {
     /// Decode a whole value field (backslashes and padding included) of an element with `vr`.
     /// VRs not affected by the Specific Character Set (PS3.5 §6.1.2.3) are decoded as ISO 8859-1,
     /// as pydicom does. Never fails: undecodable bytes become U+FFFD exactly where pydicom puts them.
+    @inlinable
     public func decode(_ bytes: some Collection<UInt8>, vr: VR) -> String {
-        let result = bytes.withContiguousStorageIfAvailable { decode(buffer: $0, vr: vr) }
-        if let result { return result }
+        if let result = bytes.withContiguousStorageIfAvailable({ decode(buffer: $0, vr: vr) }) { return result }
         return Array(bytes).withUnsafeBufferPointer { decode(buffer: $0, vr: vr) }
     }
 
@@ -18,13 +18,48 @@ extension SpecificCharacterSet {
     /// PN: trailing spaces and NULs removed from the bytes, then split at `\`, empty trailing
     /// component groups dropped (components and groups stay joined by `^` and `=`).
     /// An empty field gives `[]`.
+    @inlinable
     public func decodeValues(_ bytes: some Collection<UInt8>, vr: VR) -> [String] {
-        var raw = Array(bytes)
+        if let result = bytes.withContiguousStorageIfAvailable({ decodeValues(buffer: $0, vr: vr) }) { return result }
+        return Array(bytes).withUnsafeBufferPointer { decodeValues(buffer: $0, vr: vr) }
+    }
+
+    @usableFromInline
+    func decodeValues(buffer all: UnsafeBufferPointer<UInt8>, vr: VR) -> [String] {
+        var buffer = all
         if vr == .PN {
-            while let b = raw.last, b == 0x20 || b == 0 { raw.removeLast() }
+            var end = buffer.count
+            while end > 0, buffer[end - 1] == 0x20 || buffer[end - 1] == 0 { end -= 1 }
+            buffer = UnsafeBufferPointer(rebasing: buffer[..<end])
         }
-        if raw.isEmpty { return [] }
-        let text = decode(raw, vr: vr)
+        if buffer.isEmpty { return [] }
+        let singleValued = vr == .ST || vr == .LT || vr == .UT || vr == .UR
+        // Fast path: with a stateless ASCII-compatible first set and no ESC, "decode, then split
+        // at \ and trim" equals "split the bytes at 0x5C, trim 0x20/0x00, decode each".
+        if vr.usesSpecificCharacterSet ? stateless : true, !buffer.contains(0x1B) {
+            func trimmedEnd(_ from: Int, _ to: Int) -> Int {
+                var end = to
+                while end > from, buffer[end - 1] == 0x20 || buffer[end - 1] == 0 { end -= 1 }
+                return end
+            }
+            if singleValued {
+                return [decode(buffer: UnsafeBufferPointer(rebasing: buffer[..<trimmedEnd(0, buffer.count)]), vr: vr)]
+            }
+            var values: [String] = []
+            var start = 0
+            // non-charset VRs: pydicom trims the whole value, then splits (multi_string)
+            let last = vr.usesSpecificCharacterSet ? buffer.count : trimmedEnd(0, buffer.count)
+            for i in 0...last where i == last || buffer[i] == 0x5C {
+                var end = vr == .PN || !vr.usesSpecificCharacterSet ? i : trimmedEnd(start, i)
+                if vr == .PN {  // pydicom's PersonName drops empty trailing groups: "A^B==" → "A^B"
+                    while end > start, buffer[end - 1] == 0x3D { end -= 1 }
+                }
+                values.append(decode(buffer: UnsafeBufferPointer(rebasing: buffer[start..<end]), vr: vr))
+                start = i + 1
+            }
+            return values
+        }
+        let text = decode(buffer: buffer, vr: vr)
         func trimmed<S: StringProtocol>(_ s: S) -> String {
             var end = s.endIndex
             while end > s.startIndex {
@@ -34,37 +69,52 @@ extension SpecificCharacterSet {
             }
             return String(s[s.startIndex..<end])
         }
-        switch vr {
-        case .PN:
+        if vr == .PN {
             // pydicom's PersonName drops empty trailing component groups ("A^B=" → "A^B")
             return text.split(separator: "\\", omittingEmptySubsequences: false).map { value in
                 var groups = value.split(separator: "=", omittingEmptySubsequences: false)
                 while let last = groups.last, last.isEmpty { groups.removeLast() }
                 return groups.joined(separator: "=")
             }
-        case .ST, .LT, .UT, .UR:
-            return [trimmed(text)]
-        default:
-            if vr.usesSpecificCharacterSet {
-                return text.split(separator: "\\", omittingEmptySubsequences: false).map { trimmed($0) }
-            }
-            return trimmed(text).split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        }
+        if singleValued { return [trimmed(text)] }
+        if vr.usesSpecificCharacterSet {
+            return text.split(separator: "\\", omittingEmptySubsequences: false).map { trimmed($0) }
+        }
+        return trimmed(text).split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Value 1's set decodes byte by byte with 0x5C, 0x20 and 0x00 always standing for themselves
+    /// (ISO 8859-x, UTF-8): values can be split before decoding.
+    var stateless: Bool {
+        switch fastPath {
+        case .latin1, .utf8, .singleByte: return true
+        case .none: return false
         }
     }
 
-    private func decode(buffer: UnsafeBufferPointer<UInt8>, vr: VR) -> String {
+    @usableFromInline
+    func decode(buffer: UnsafeBufferPointer<UInt8>, vr: VR) -> String {
         guard vr.usesSpecificCharacterSet else { return Self.latin1(buffer) }
-        let first = encodings[0]
-        if !buffer.contains(0x1B) {
-            // fast paths: the default repertoire, ISO_IR 100 and UTF-8 when the value is ASCII
-            if first.codec == .latin1 || first.codec == .utf8 || first.codec.singleByteTable != nil {
-                if first.codec == .latin1 { return Self.latin1(buffer) }
-                if !buffer.contains(where: { $0 >= 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
+        // one pass: any ESC (code extensions) or bytes above 0x7F?
+        var high = 0
+        var escape = false
+        for b in buffer where b >= 0x80 || b == 0x1B {
+            if b == 0x1B { escape = true; break }
+            high += 1
+        }
+        if !escape {
+            switch fastPath {
+            case .latin1: return Self.latin1(buffer, high: high)
+            case .utf8, .singleByte:
+                if high == 0 { return String(decoding: buffer, as: UTF8.self) }
+                if case .utf8 = fastPath, let valid = String(validating: buffer, as: UTF8.self) { return valid }
+            case .none: break
             }
         }
         var out: [UInt8] = []
         out.reserveCapacity(buffer.count + buffer.count / 2)
-        if !buffer.contains(0x1B) {
+        if !escape {
             decodeFragment(buffer, into: &out)
         } else {
             // pydicom: re.findall(b"(^[^\x1b]+|[\x1b][^\x1b]*)") — split before every ESC
@@ -78,13 +128,22 @@ extension SpecificCharacterSet {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// ISO 8859-1 (pydicom's default "iso8859"): ASCII is copied, the rest widened.
-    static func latin1(_ buffer: UnsafeBufferPointer<UInt8>) -> String {
-        if !buffer.contains(where: { $0 >= 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(buffer.count * 2)
-        for b in buffer { out.appendScalar(UInt32(b)) }
-        return String(decoding: out, as: UTF8.self)
+    /// ISO 8859-1 (pydicom's default "iso8859"): ASCII is copied, the rest widened, written
+    /// straight into the string's storage.
+    static func latin1(_ buffer: UnsafeBufferPointer<UInt8>, high: Int? = nil) -> String {
+        let high = high ?? buffer.reduce(0) { $0 + ($1 >= 0x80 ? 1 : 0) }
+        if high == 0 { return String(decoding: buffer, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: buffer.count + high) { out in
+            var j = 0
+            for b in buffer {
+                if b < 0x80 {
+                    out[j] = b; j += 1
+                } else {
+                    out[j] = 0xC0 | b >> 6; out[j + 1] = 0x80 | b & 0x3F; j += 2
+                }
+            }
+            return j
+        }
     }
 
     /// pydicom `_decode_fragment`: a part of the value with at most one ESC, at its start.
@@ -106,7 +165,7 @@ extension SpecificCharacterSet {
     private func decodeEscapedFragment(_ fragment: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(CodecDecodeFailure) {
         let four = fragment.count >= 3 && fragment[1] == 0x24 && (fragment[2] == 0x28 || fragment[2] == 0x29)
         let length = min(four ? 4 : 3, fragment.count)
-        let name = Self.escapeSequences[Array(fragment[0..<length])] ?? ""
+        let name = Self.escapeSequenceName(fragment[0..<length]) ?? ""
         guard let encoding = name == Self.defaultName
                 ? PyEncoding(name: name, codec: .latin1)
                 : encodings.first(where: { $0.name == name }) else {

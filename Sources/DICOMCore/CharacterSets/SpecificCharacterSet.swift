@@ -26,6 +26,12 @@ public struct SpecificCharacterSet: Sendable, Equatable {
     public let warnings: [String]
     /// Python encodings, one per remaining term (pydicom's `convert_encodings`).
     let encodings: [PyEncoding]
+    /// How value 1's set decodes a value without escape sequences, precomputed for speed.
+    @usableFromInline let fastPath: FastPath
+
+    @usableFromInline enum FastPath: Sendable, Equatable {
+        case latin1, utf8, singleByte, none
+    }
 
     /// pydicom's name for a codec (the list entries are compared by name when an escape sequence
     /// selects a code element) and the codec itself.
@@ -78,6 +84,12 @@ public struct SpecificCharacterSet: Sendable, Equatable {
         }
         self.warnings = warnings
         self.encodings = encodings
+        switch encodings[0].codec {
+        case .latin1: fastPath = .latin1
+        case .utf8: fastPath = .utf8
+        case let codec where codec.singleByteTable != nil: fastPath = .singleByte
+        default: fastPath = .none
+        }
     }
 
     /// Convenience: the raw value field of (0008,0005) (backslash-separated, padded).
@@ -118,6 +130,34 @@ public struct SpecificCharacterSet: Sendable, Equatable {
         [0x1B, 0x24, 0x29, 0x43]: "euc_kr", [0x1B, 0x24, 0x28, 0x44]: "iso2022_jp_2",
         [0x1B, 0x24, 0x29, 0x41]: "iso_ir_58",
     ]
+
+    /// `escapeSequences[bytes]` without building an array key.
+    static func escapeSequenceName(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String? {
+        guard bytes.count >= 3 else { return nil }
+        let i = bytes.startIndex
+        switch (bytes[i + 1], bytes[i + 2]) {
+        case (0x28, 0x42): return bytes.count == 3 ? "iso8859" : nil
+        case (0x28, 0x4A), (0x29, 0x49): return bytes.count == 3 ? "shift_jis" : nil
+        case (0x24, 0x42): return bytes.count == 3 ? "iso2022_jp" : nil
+        case (0x2D, let f):
+            guard bytes.count == 3 else { return nil }
+            switch f {
+            case 0x41: return "latin_1"
+            case 0x42: return "iso8859_2"
+            case 0x43: return "iso8859_3"
+            case 0x44: return "iso8859_4"
+            case 0x46: return "iso_ir_126"
+            case 0x47: return "iso_ir_127"
+            case 0x48: return "iso_ir_138"
+            case 0x4C: return "iso_ir_144"
+            case 0x4D: return "iso_ir_148"
+            case 0x54: return "iso_ir_166"
+            default: return nil
+            }
+        default:
+            return bytes.count == 4 ? escapeSequences[Array(bytes)] : nil
+        }
+    }
 
     /// Encodings whose escape sequences CPython's codec interprets itself (pydicom `handled_encodings`).
     static let handledEncodings: Set<String> = ["iso2022_jp", "iso2022_jp_2", "iso_ir_58"]
