@@ -34,6 +34,40 @@ struct SpecificCharacterSetTests {
         #expect(failures == 0, "\(failures) of \(SpecificCharacterSetFixtures.decoded.count) differ from pydicom")
     }
 
+    /// pydicom's reader: decode the whole value, then split and trim the text (values.py).
+    private func pydicomValues(_ cs: SpecificCharacterSet, _ raw: [UInt8], _ vr: VR) -> [String] {
+        var raw = raw
+        if vr == .PN { while let b = raw.last, b == 0x20 || b == 0 { raw.removeLast() } }
+        if raw.isEmpty { return [] }
+        func trim(_ s: Substring) -> String {
+            var s = s
+            while let c = s.last, c == " " || c == "\0" { s.removeLast() }
+            return String(s)
+        }
+        let values = cs.decode(raw, vr: vr).split(separator: "\\", omittingEmptySubsequences: false)
+        switch vr {
+        case .PN:
+            return values.map { v in
+                var groups = v.split(separator: "=", omittingEmptySubsequences: false)
+                while let g = groups.last, g.isEmpty { groups.removeLast() }
+                return groups.joined(separator: "=")
+            }
+        case .LT: return [trim(Substring(cs.decode(raw, vr: vr)))]
+        default: return values.map(trim)
+        }
+    }
+
+    @Test("decodeValues (byte-level fast path for ISO 8859 / UTF-8) equals decode-then-split")
+    func valuesFastPath() {
+        for f in SpecificCharacterSetFixtures.decoded {
+            let cs = SpecificCharacterSet(terms: f.terms)
+            for vr in [VR.LO, .PN, .LT] {
+                let raw = bytes(f.hex)
+                #expect(cs.decodeValues(raw, vr: vr) == pydicomValues(cs, raw, vr), "\(f.terms) \(vr) \(f.hex)")
+            }
+        }
+    }
+
     @Test("terms: corrections, Python codec names, unknown terms, stand-alone sets", arguments: SpecificCharacterSetFixtures.terms)
     func terms(_ f: TermFixture) {
         let cs = SpecificCharacterSet(terms: f.terms)

@@ -93,8 +93,9 @@ public struct SpecificCharacterSet: Sendable, Equatable {
     }
 
     /// Convenience: the raw value field of (0008,0005) (backslash-separated, padded).
+    /// Like pydicom, the CS value is read as ISO 8859-1.
     public init(valueField bytes: some Collection<UInt8>) {
-        let text = String(decoding: Array(bytes).map { $0 }, as: UTF8.self)
+        let text = Array(bytes).withUnsafeBufferPointer { Self.latin1($0) }
         self.init(bytes.isEmpty ? [] : text.split(separator: "\\", omittingEmptySubsequences: false).map(String.init))
     }
 
