@@ -60,28 +60,41 @@ extension SpecificCharacterSet {
             return values
         }
         let text = decode(buffer: buffer, vr: vr)
-        func trimmed<S: StringProtocol>(_ s: S) -> String {
-            var end = s.endIndex
-            while end > s.startIndex {
-                let before = s.index(before: end)
-                guard s[before] == " " || s[before] == "\0" else { break }
-                end = before
-            }
-            return String(s[s.startIndex..<end])
-        }
         if vr == .PN {
             // pydicom's PersonName drops empty trailing component groups ("A^B=" → "A^B")
-            return text.split(separator: "\\", omittingEmptySubsequences: false).map { value in
-                var groups = value.split(separator: "=", omittingEmptySubsequences: false)
+            return Self.split(text, "\\").map { value in
+                var groups = Self.split(value, "=")
                 while let last = groups.last, last.isEmpty { groups.removeLast() }
                 return groups.joined(separator: "=")
             }
         }
-        if singleValued { return [trimmed(text)] }
-        if vr.usesSpecificCharacterSet {
-            return text.split(separator: "\\", omittingEmptySubsequences: false).map { trimmed($0) }
+        if singleValued { return [Self.trimmed(text)] }
+        if vr.usesSpecificCharacterSet { return Self.split(text, "\\").map(Self.trimmed) }
+        return Self.split(Self.trimmed(text), "\\")
+    }
+
+    /// Python `str.split(separator)`: by Unicode scalar, not by `Character` (a combining mark
+    /// after `\`, `^` or `=` would otherwise hide the delimiter in one grapheme cluster).
+    static func split(_ text: String, _ separator: Unicode.Scalar) -> [String] {
+        var parts: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == separator {
+                parts.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
         }
-        return trimmed(text).split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        parts.append(String(current))
+        return parts
+    }
+
+    /// Python `str.rstrip(" \0")`, by Unicode scalar.
+    static func trimmed(_ text: String) -> String {
+        var scalars = text.unicodeScalars
+        while let last = scalars.last, last == " " || last == "\0" { scalars.removeLast() }
+        return String(scalars)
     }
 
     /// Value 1's set decodes byte by byte with 0x5C, 0x20 and 0x00 always standing for themselves

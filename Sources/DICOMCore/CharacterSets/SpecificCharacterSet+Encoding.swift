@@ -33,13 +33,13 @@ extension SpecificCharacterSet {
             }
             return out
         }
-        let values = vr.isSingleValuedText ? [string] : string.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+        let values = vr.isSingleValuedText ? [string] : Self.split(string, "\\")
         return join(values, 0x5C) { value in
             guard vr == .PN else { return encodeString(Array(value.unicodeScalars)) }
-            var groups = value.split(separator: "=", omittingEmptySubsequences: false).map(String.init)
+            var groups = Self.split(value, "=")
             while let last = groups.last, last.isEmpty { groups.removeLast() }
             return join(groups, 0x3D) { group in
-                join(group.split(separator: "^", omittingEmptySubsequences: false).map(String.init), 0x5E) {
+                join(Self.split(group, "^"), 0x5E) {
                     encodeString(Array($0.unicodeScalars))
                 }
             }

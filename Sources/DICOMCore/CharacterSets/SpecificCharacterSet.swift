@@ -96,7 +96,7 @@ public struct SpecificCharacterSet: Sendable, Equatable {
     /// Like pydicom, the CS value is read as ISO 8859-1.
     public init(valueField bytes: some Collection<UInt8>) {
         let text = Array(bytes).withUnsafeBufferPointer { Self.latin1($0) }
-        self.init(bytes.isEmpty ? [] : text.split(separator: "\\", omittingEmptySubsequences: false).map(String.init))
+        self.init(bytes.isEmpty ? [] : Self.split(text, "\\"))
     }
 
     // MARK: Terms (pydicom `python_encoding`, PS3.3 Tables C.12-2 to C.12-5)
