@@ -217,10 +217,13 @@ struct JSONValue {
         case .SQ:
             return JSONValue(vr: vr, payload: .empty)
         case .PN:
-            let s = trimTrailing(ds.decodeText(trimmedBytes(raw), vr: .PN), " \0")
-            if s.isEmpty { return JSONValue(vr: vr, payload: .empty) }
-            let values = s.split(separator: "\\", omittingEmptySubsequences: false).map { v -> Item in
-                let groups = v.split(separator: "=", omittingEmptySubsequences: false).prefix(3).map(String.init)
+            let parts = ds.characterSet.decodeValues(raw, vr: .PN)
+            if parts.isEmpty || parts == [""] { return JSONValue(vr: vr, payload: .empty) }
+            let values = parts.map { v -> Item in
+                // Component groups (PS3.5 §6.2.1.1); split by scalar so that a combining mark
+                // after "=" cannot swallow the delimiter.
+                let groups = v.unicodeScalars.split(separator: "=", omittingEmptySubsequences: false)
+                    .prefix(3).map { String(String.UnicodeScalarView($0)) }
                 return .personName(groups)
             }
             return JSONValue(vr: vr, payload: .values(values))
@@ -239,14 +242,13 @@ struct JSONValue {
             }
             return JSONValue(vr: vr, payload: .values(values))
         case .LT, .ST, .UT:
-            let s = trimTrailing(ds.decodeText(raw, vr: vr), " \0")
+            let s = ds.characterSet.decodeValues(raw, vr: vr).first ?? ""
             return s.isEmpty ? JSONValue(vr: vr, payload: .empty) : JSONValue(vr: vr, payload: .values([.string(s)]))
         case .UR:
             let s = trimTrailing(latin1(raw), " ")
             return s.isEmpty ? JSONValue(vr: vr, payload: .empty) : JSONValue(vr: vr, payload: .values([.string(s)]))
         case .SH, .LO, .UC:
-            let s = ds.decodeText(raw, vr: vr)
-            let parts = s.split(separator: "\\", omittingEmptySubsequences: false).map { trimTrailing(String($0), " \0") }
+            let parts = ds.characterSet.decodeValues(raw, vr: vr)
             if parts.count == 1 && parts[0].isEmpty { return JSONValue(vr: vr, payload: .empty) }
             return JSONValue(vr: vr, payload: .values(parts.map { $0.isEmpty ? .null : .string($0) }))
         case .AE:
@@ -267,11 +269,6 @@ struct JSONValue {
         JSONValue(vr: .UN, payload: .binary(length: raw.count, range: nil, bytes: { raw }))
     }
 
-    private static func trimmedBytes(_ raw: [UInt8]) -> [UInt8] {
-        var end = raw.count
-        while end > 0 && (raw[end - 1] == 0x20 || raw[end - 1] == 0) { end -= 1 }
-        return Array(raw[0..<end])
-    }
 }
 
 /// A finite double as a JSON number; NaN and infinities have no JSON form (null).

@@ -50,8 +50,8 @@ public struct DataSet: Sendable {
         } else {
             elements.insert(element, at: lo)
         }
-        if element.tag == .specificCharacterSet {
-            characterSet = SpecificCharacterSet(asciiStrings(element))
+        if element.tag == .specificCharacterSet, let raw = element.valueBytes() {
+            characterSet = SpecificCharacterSet(valueField: raw)
         }
     }
 
@@ -91,16 +91,6 @@ public struct DataSet: Sendable {
     }
 
     // MARK: - Typed access
-
-    /// Raw ASCII values of a CS-like element, split at backslashes, trailing spaces and NULs
-    /// removed, for internal use (character set, transfer syntax).
-    func asciiStrings(_ element: DataElement) -> [String] {
-        guard case .bytes(let b) = element.value else { return [] }
-        let s = String(decoding: b, as: UTF8.self)
-        return s.split(separator: "\\", omittingEmptySubsequences: false).map {
-            trimTrailing(String($0), " \0").trimmingLeadingSpaces()
-        }
-    }
 
     /// The whole value of a text element decoded with the character set in effect
     /// (PS3.5 §6.1), trailing padding removed; "" if absent or not text.

@@ -274,8 +274,8 @@ struct Parser {
         pos = valueEnd
         let element = DataElement(tag: t, vr: vr, value: value, offset: start)
         ds.appendUnchecked(element)
-        if t == .specificCharacterSet {
-            ds.characterSet = SpecificCharacterSet(ds.asciiStrings(element))
+        if t == .specificCharacterSet, let raw = element.valueBytes() {
+            ds.characterSet = SpecificCharacterSet(valueField: raw)
         }
     }
 
