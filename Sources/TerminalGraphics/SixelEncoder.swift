@@ -1,0 +1,221 @@
+import Imaging
+
+/// Sixray's own sixel encoder (DEC STD 070 "Sixel Graphics"; VT330/VT340 Programmer Reference
+/// Manual ch. 14).
+///
+/// Grey frames are encoded through `GreyPalette` (nearest of up to 101 percent levels, no
+/// dithering); RGB frames through `RGBCubePalette` (ordered dithering) or, when asked, libsixel's
+/// adaptive quantiser. The sequence is
+///
+///     ESC P 0;1;0 q  "1;1;W;H  #k;2;r;g;b …  <bands>  ESC \
+///
+/// P2 = 1 ("pixels not set keep their current colour") because every pixel is painted anyway:
+/// with P2 = 0 some terminals first fill the raster with register 0, which is wasted work and can
+/// flash. Raster attributes `"1;1` fix the pixel aspect at 1:1 and announce the size so terminals
+/// can reserve the area. Only registers that occur in the frame are defined, each once.
+///
+/// Each 6-row band is packed in one pass: for every pixel, the bit of its row is or-ed into that
+/// register's sixel row and the register's [first, last] column span is widened; then every
+/// register present in the band is emitted over its span with `!n` repeat compression, `$`
+/// between registers and `-` between bands. Output goes straight into the caller's buffer through
+/// an unsafe pointer; the only allocations are per frame (index plane and band scratch).
+public struct SixelEncoder: Sendable {
+    public enum RGBMode: Sendable, Equatable {
+        /// Fixed RGB cube with Bayer 8×8 ordered dithering (fast, position-stable).
+        case orderedCube
+        /// libsixel's median-cut quantiser with `colors` registers, no diffusion.
+        case libsixelAdaptive(colors: Int)
+    }
+
+    public struct Options: Sendable, Equatable {
+        /// The terminal's colour register count (XTSMGRAPHICS); bounds palette sizes.
+        public var colorRegisters: Int
+        public var rgbMode: RGBMode
+        public init(colorRegisters: Int = 256, rgbMode: RGBMode = .orderedCube) {
+            self.colorRegisters = colorRegisters
+            self.rgbMode = rgbMode
+        }
+    }
+
+    public let options: Options
+    let grey: GreyPalette
+    let cube: RGBCubePalette
+
+    public init(options: Options = Options()) {
+        self.options = options
+        grey = GreyPalette(levels: min(101, options.colorRegisters))
+        cube = RGBCubePalette(colorRegisters: options.colorRegisters)
+    }
+
+    /// Encodes `image` as one complete DCS sixel sequence, replacing the contents of `out`
+    /// (its capacity is kept, so a buffer reused across frames stops allocating).
+    public func encode(_ image: DisplayImage, into out: inout [UInt8]) throws(GraphicsError) {
+        out.removeAll(keepingCapacity: true)
+        guard image.width > 0, image.height > 0 else {
+            throw GraphicsError(.invalidImage, "sixel: empty image \(image.width)×\(image.height)")
+        }
+        if image.channels == 3, case .libsixelAdaptive(let colors) = options.rgbMode {
+            out = try LibSixel.encode(image, palette: .adaptive(colors: min(colors, options.colorRegisters)))
+            return
+        }
+        let count = image.width * image.height
+        var indices = [UInt8](repeating: 0, count: count)
+        let palette: SixelPalette
+        if image.channels == 1 {
+            palette = grey.palette
+            image.pixels.withUnsafeBufferPointer { src in
+                grey.registerFor.withUnsafeBufferPointer { lut in
+                    indices.withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<count { dst[i] = lut[Int(src[i])] }
+                    }
+                }
+            }
+        } else {
+            palette = cube.palette
+            indices.withUnsafeMutableBufferPointer { dst in
+                guard let d = dst.baseAddress else { return }
+                cube.indices(of: image, into: d)
+            }
+        }
+        Self.encodeIndexed(indices, width: image.width, height: image.height, palette: palette, into: &out)
+    }
+
+    /// Convenience returning a fresh buffer.
+    public func encode(_ image: DisplayImage) throws(GraphicsError) -> [UInt8] {
+        var out = [UInt8]()
+        try encode(image, into: &out)
+        return out
+    }
+
+    /// Packs an index plane (one register number per pixel, row-major) into a sixel sequence
+    /// appended to `out`.
+    static func encodeIndexed(
+        _ indices: [UInt8], width: Int, height: Int, palette: SixelPalette, into out: inout [UInt8]
+    ) {
+        let colours = palette.count
+        // Which registers occur at all: only those are defined.
+        var used = [Bool](repeating: false, count: 256)
+        indices.withUnsafeBufferPointer { idx in
+            var hist = [Int](repeating: 0, count: 256)
+            hist.withUnsafeMutableBufferPointer { h in
+                for i in 0..<idx.count { h[Int(idx[i])] &+= 1 }
+                for c in 0..<256 where h[c] > 0 { used[c] = true }
+            }
+        }
+        var header: [UInt8] = [0x1B, 0x50]
+        header += Array("0;1;0q\"1;1;\(width);\(height)".utf8)
+        for c in 0..<colours where used[c] {
+            header += Array("#\(c);2;\(palette.r[c]);\(palette.g[c]);\(palette.b[c])".utf8)
+        }
+        out.append(contentsOf: header)
+        var pos = out.count
+
+        // Band scratch: one sixel row per register, and each register's column span.
+        var bits = [UInt8](repeating: 0, count: colours * width)
+        var minX = [Int32](repeating: Int32.max, count: colours)
+        var maxX = [Int32](repeating: -1, count: colours)
+        let usedList = (0..<colours).filter { used[$0] }
+
+        bits.withUnsafeMutableBufferPointer { bitsBuf in
+        minX.withUnsafeMutableBufferPointer { minBuf in
+        maxX.withUnsafeMutableBufferPointer { maxBuf in
+        indices.withUnsafeBufferPointer { idxBuf in
+            guard let bitsP = bitsBuf.baseAddress, let minP = minBuf.baseAddress,
+                  let maxP = maxBuf.baseAddress, let idxP = idxBuf.baseAddress else { return }
+            var y0 = 0
+            while y0 < height {
+                let rows = min(6, height - y0)
+                var present = 0
+                for r in 0..<rows {
+                    let row = idxP + (y0 + r) * width
+                    let bit = UInt8(1) << UInt8(r)
+                    for x in 0..<width {
+                        let c = Int(row[x])
+                        bitsP[c * width + x] |= bit
+                        let x32 = Int32(truncatingIfNeeded: x)
+                        if minP[c] > x32 { minP[c] = x32; present += 1 }
+                        if maxP[c] < x32 { maxP[c] = x32 }
+                    }
+                }
+                // Worst case per register: '$' + '#ddd' + '!dddd?' + one byte per column.
+                let need = present * (width + 16) + 2
+                if out.count < pos + need {
+                    out.append(contentsOf: repeatElement(0, count: max(need, out.count)))
+                }
+                out.withUnsafeMutableBufferPointer { ob in
+                    guard let o = ob.baseAddress else { return }
+                    var n = pos
+                    var first = true
+                    for c in usedList {
+                        let lo = Int(minP[c])
+                        guard lo != Int(Int32.max) else { continue }
+                        let hi = Int(maxP[c])
+                        minP[c] = Int32.max
+                        maxP[c] = -1
+                        if !first { o[n] = 0x24; n += 1 }  // '$' graphics carriage return
+                        first = false
+                        o[n] = 0x23; n += 1  // '#'
+                        n = writeDecimal(c, o, n)
+                        if lo > 0 { n = writeRun(0x3F, lo, o, n) }
+                        let rowBits = bitsP + c * width
+                        var run = 1
+                        var prev = rowBits[lo]
+                        rowBits[lo] = 0
+                        var x = lo + 1
+                        while x <= hi {
+                            let v = rowBits[x]
+                            rowBits[x] = 0
+                            if v == prev {
+                                run += 1
+                            } else {
+                                n = writeRun(prev &+ 0x3F, run, o, n)
+                                prev = v
+                                run = 1
+                            }
+                            x += 1
+                        }
+                        n = writeRun(prev &+ 0x3F, run, o, n)
+                    }
+                    if y0 + 6 < height { o[n] = 0x2D; n += 1 }  // '-' graphics new line
+                    pos = n
+                }
+                y0 += 6
+            }
+        }}}}
+        out.removeSubrange(pos...)
+        out.append(contentsOf: [0x1B, 0x5C])
+    }
+}
+
+/// Writes `ch` `count` times, as `!count ch` when that is shorter (count ≥ 4).
+@inline(__always)
+func writeRun(_ ch: UInt8, _ count: Int, _ o: UnsafeMutablePointer<UInt8>, _ start: Int) -> Int {
+    var n = start
+    if count >= 4 {
+        o[n] = 0x21; n += 1  // '!'
+        n = writeDecimal(count, o, n)
+        o[n] = ch; n += 1
+    } else {
+        for _ in 0..<count { o[n] = ch; n += 1 }
+    }
+    return n
+}
+
+@inline(__always)
+func writeDecimal(_ value: Int, _ o: UnsafeMutablePointer<UInt8>, _ start: Int) -> Int {
+    var n = start
+    if value >= 1000 {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var v = value
+        var k = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[k] = UInt8(v % 10) + 0x30; v /= 10; k += 1 } while v > 0 && k < 8
+            while k > 0 { k -= 1; o[n] = d[k]; n += 1 }
+        }
+        return n
+    }
+    if value >= 100 { o[n] = UInt8(value / 100) + 0x30; n += 1 }
+    if value >= 10 { o[n] = UInt8((value / 10) % 10) + 0x30; n += 1 }
+    o[n] = UInt8(value % 10) + 0x30; n += 1
+    return n
+}

@@ -1,0 +1,125 @@
+import Imaging
+import Testing
+@testable import TerminalGraphics
+
+@Suite("Sixel encoder")
+struct SixelEncoderTests {
+    @Test("Nearest displayed level is within 1 of 255 for every grey value; bound is tight")
+    func greyPaletteErrorBound() {
+        let palette = GreyPalette(levels: 101)
+        var worst = 0
+        for g in 0..<256 {
+            let shown = Int(SixelPalette.displayed(percent: Int(palette.palette.r[Int(palette.registerFor[g])])))
+            #expect(shown == Int(palette.displayedFor[g]))
+            worst = max(worst, abs(shown - g))
+        }
+        #expect(worst == 1)
+        #expect(palette.palette.count == 101)
+        // The naive mapping p = round(g·100/255) is also within 1 here; ours is never worse.
+        for g in 0..<256 {
+            let naive = Int(SixelPalette.displayed(percent: (g * 100 + 127) / 255))
+            #expect(abs(Int(palette.displayedFor[g]) - g) <= abs(naive - g))
+        }
+    }
+
+    @Test("Every grey value survives a round trip through libsixel's decoder within 1 level",
+          arguments: [(256, 13), (256, 6), (256, 1), (1, 7), (255, 19)])
+    func greyRoundTrip(width: Int, height: Int) throws {
+        let base = TestImages.allGreys(rows: height)
+        var px = [UInt8]()
+        for y in 0..<height { for x in 0..<width { px.append(base.pixels[y * 256 + x]) } }
+        let image = DisplayImage(width: width, height: height, channels: 1, pixels: px)
+        let six = try SixelEncoder().encode(image)
+        let decoded = try LibSixel.decode(six)
+        #expect(decoded.width == width)
+        #expect(decoded.height == height)
+        var worst = 0
+        for i in 0..<(width * height) {
+            let d = decoded.pixels[3 * i]
+            #expect(decoded.pixels[3 * i + 1] == d && decoded.pixels[3 * i + 2] == d)
+            worst = max(worst, abs(Int(d) - Int(px[i])))
+        }
+        #expect(worst <= 1)
+    }
+
+    @Test("A CT-like 512×512 slice and odd crops decode within 1 level")
+    func ctLikeRoundTrip() throws {
+        for (w, h) in [(512, 512), (301, 197), (7, 1)] {
+            let full = TestImages.ctLike(width: w, height: h)
+            let six = try SixelEncoder().encode(full)
+            let decoded = try LibSixel.decode(six)
+            #expect(decoded.width == w && decoded.height == h)
+            var worst = 0
+            for i in 0..<(w * h) { worst = max(worst, abs(Int(decoded.pixels[3 * i]) - Int(full.pixels[i]))) }
+            #expect(worst <= 1, "\(w)×\(h)")
+        }
+    }
+
+    @Test("Fewer colour registers than 101 degrade gracefully (16 → step ≤ 17/2)")
+    func fewRegisters() throws {
+        let image = TestImages.allGreys(rows: 6)
+        let six = try SixelEncoder(options: .init(colorRegisters: 16)).encode(image)
+        let decoded = try LibSixel.decode(six)
+        var worst = 0
+        for i in 0..<(image.width * image.height) {
+            worst = max(worst, abs(Int(decoded.pixels[3 * i]) - Int(image.pixels[i])))
+        }
+        #expect(worst <= 9)
+        #expect(!six.contains(Array("#16;".utf8)))
+    }
+
+    @Test("Ordered-dithered RGB: PSNR ≥ 20 dB per pixel and ≥ 30 dB after a 7×7 box blur")
+    func rgbDither() throws {
+        let image = TestImages.rgbGradient()
+        let decoded = try LibSixel.decode(try SixelEncoder().encode(image))
+        #expect(decoded.width == image.width && decoded.height == image.height)
+        let raw = TestImages.psnr(decoded.pixels, image.pixels)
+        let blurred = TestImages.psnr(TestImages.boxBlur(decoded, radius: 3), TestImages.boxBlur(image, radius: 3))
+        #expect(raw >= 20, "raw PSNR \(raw)")
+        #expect(blurred >= 30, "blurred PSNR \(blurred)")
+    }
+
+    @Test("Golden sequence for a 2×2 grey frame")
+    func golden2x2() throws {
+        let image = DisplayImage(width: 2, height: 2, channels: 1, pixels: [0, 255, 255, 0])
+        let six = try SixelEncoder().encode(image)
+        // register 0 (0 %) covers (0,0),(1,1): bits 0b01 at x=0 → '@', 0b10 at x=1 → 'A'.
+        #expect(String(decoding: six, as: UTF8.self)
+                == "\u{1B}P0;1;0q\"1;1;2;2#0;2;0;0;0#100;2;100;100;100#0@A$#100A@\u{1B}\\")
+    }
+
+    @Test("Golden sequence for a 1×7 frame: two bands, '-' between them")
+    func golden1x7() throws {
+        let image = DisplayImage(width: 1, height: 7, channels: 1, pixels: [255, 255, 255, 255, 255, 255, 255])
+        let six = try SixelEncoder().encode(image)
+        #expect(String(decoding: six, as: UTF8.self)
+                == "\u{1B}P0;1;0q\"1;1;1;7#100;2;100;100;100#100~-#100@\u{1B}\\")
+    }
+
+    @Test("Run-length compression: a flat 100-wide frame is one repeat per band")
+    func runLength() throws {
+        let image = DisplayImage(width: 100, height: 6, channels: 1,
+                                 pixels: [UInt8](repeating: 128, count: 600))
+        let s = String(decoding: try SixelEncoder().encode(image), as: UTF8.self)
+        #expect(s.hasSuffix("#50!100~\u{1B}\\"))
+    }
+
+    @Test("The reusable buffer is fully replaced on each call")
+    func reusableBuffer() throws {
+        var buf = [UInt8](repeating: 7, count: 10_000)
+        let enc = SixelEncoder()
+        try enc.encode(TestImages.ctLike(width: 64, height: 64), into: &buf)
+        let first = buf
+        try enc.encode(TestImages.ctLike(width: 64, height: 64), into: &buf)
+        #expect(buf == first)
+        #expect(buf.first == 0x1B && buf.last == 0x5C)
+    }
+
+    @Test("Output is no larger than libsixel's with the same 101-grey palette")
+    func notLargerThanLibsixel() throws {
+        let image = TestImages.ctLike()
+        let ours = try SixelEncoder().encode(image)
+        let theirs = try LibSixel.encode(image, palette: .greys101)
+        #expect(ours.count <= theirs.count, "ours \(ours.count) libsixel \(theirs.count)")
+    }
+}
