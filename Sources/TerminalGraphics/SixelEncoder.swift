@@ -87,8 +87,20 @@ public struct SixelEncoder: Sendable {
         return out
     }
 
+    /// Zero gaps shorter than this stay inside one segment (cheaper as a `!n?` run than a new
+    /// `#c` selection and a later pass); longer gaps split a register's row into segments that
+    /// other registers can fill on the same pass (the same rule as libsixel's encoder).
+    static let segmentGap = 10
+
     /// Packs an index plane (one register number per pixel, row-major) into a sixel sequence
     /// appended to `out`.
+    ///
+    /// Per band: (1) one pass over the 6 rows or-s each pixel's bit into its register's sixel row
+    /// and widens the register's column span; (2) each register row is cut into segments at zero
+    /// gaps ≥ `segmentGap`; (3) segments are bucketed by start column and laid out greedily: a pass
+    /// takes, left to right, every segment starting at or after the cursor, selecting its register
+    /// only when it changes, then `$` returns for the next pass. At most six registers are non-zero
+    /// in any column, so a band needs few passes.
     static func encodeIndexed(
         _ indices: [UInt8], width: Int, height: Int, palette: SixelPalette, into out: inout [UInt8]
     ) {
@@ -110,22 +122,37 @@ public struct SixelEncoder: Sendable {
         out.append(contentsOf: header)
         var pos = out.count
 
-        // Band scratch: one sixel row per register, and each register's column span.
+        // Band scratch: one sixel row per register, each register's column span, segments.
         var bits = [UInt8](repeating: 0, count: colours * width)
         var minX = [Int32](repeating: Int32.max, count: colours)
         var maxX = [Int32](repeating: -1, count: colours)
-        let usedList = (0..<colours).filter { used[$0] }
+        // Reversed because segments are prepended to their start bucket: ties then come out in
+        // ascending register order.
+        let usedList = (0..<colours).filter { used[$0] }.reversed().map { $0 }
+        let maxSegments = colours * (width / (segmentGap + 1) + 2)
+        var segStart = [Int32](repeating: 0, count: maxSegments)
+        var segEnd = [Int32](repeating: 0, count: maxSegments)
+        var segColour = [Int32](repeating: 0, count: maxSegments)
+        var segNext = [Int32](repeating: -1, count: maxSegments)
+        var bucket = [Int32](repeating: -1, count: width)
 
         bits.withUnsafeMutableBufferPointer { bitsBuf in
         minX.withUnsafeMutableBufferPointer { minBuf in
         maxX.withUnsafeMutableBufferPointer { maxBuf in
+        segStart.withUnsafeMutableBufferPointer { ssBuf in
+        segEnd.withUnsafeMutableBufferPointer { seBuf in
+        segColour.withUnsafeMutableBufferPointer { scBuf in
+        segNext.withUnsafeMutableBufferPointer { snBuf in
+        bucket.withUnsafeMutableBufferPointer { bkBuf in
         indices.withUnsafeBufferPointer { idxBuf in
             guard let bitsP = bitsBuf.baseAddress, let minP = minBuf.baseAddress,
-                  let maxP = maxBuf.baseAddress, let idxP = idxBuf.baseAddress else { return }
+                  let maxP = maxBuf.baseAddress, let idxP = idxBuf.baseAddress,
+                  let sStart = ssBuf.baseAddress, let sEnd = seBuf.baseAddress,
+                  let sColour = scBuf.baseAddress, let sNext = snBuf.baseAddress,
+                  let bucketP = bkBuf.baseAddress else { return }
             var y0 = 0
             while y0 < height {
                 let rows = min(6, height - y0)
-                var present = 0
                 for r in 0..<rows {
                     let row = idxP + (y0 + r) * width
                     let bit = UInt8(1) << UInt8(r)
@@ -133,55 +160,118 @@ public struct SixelEncoder: Sendable {
                         let c = Int(row[x])
                         bitsP[c * width + x] |= bit
                         let x32 = Int32(truncatingIfNeeded: x)
-                        if minP[c] > x32 { minP[c] = x32; present += 1 }
+                        if minP[c] > x32 { minP[c] = x32 }
                         if maxP[c] < x32 { maxP[c] = x32 }
                     }
                 }
-                // Worst case per register: '$' + '#ddd' + '!dddd?' + one byte per column.
-                let need = present * (width + 16) + 2
+                // Segments, bucketed by start column.
+                var nseg = 0
+                var dataBytes = 0
+                for c in usedList {
+                    let lo = Int(minP[c])
+                    guard lo != Int(Int32.max) else { continue }
+                    let hi = Int(maxP[c])
+                    minP[c] = Int32.max
+                    maxP[c] = -1
+                    let rowBits = bitsP + c * width
+                    var s = lo
+                    var x = lo + 1
+                    var lastSet = lo
+                    while x <= hi {
+                        if rowBits[x] != 0 {
+                            if x - lastSet - 1 >= segmentGap {
+                                sStart[nseg] = Int32(s); sEnd[nseg] = Int32(lastSet); sColour[nseg] = Int32(c)
+                                sNext[nseg] = bucketP[s]; bucketP[s] = Int32(nseg)
+                                dataBytes += lastSet - s + 1
+                                nseg += 1
+                                s = x
+                            }
+                            lastSet = x
+                        }
+                        x += 1
+                    }
+                    sStart[nseg] = Int32(s); sEnd[nseg] = Int32(lastSet); sColour[nseg] = Int32(c)
+                    sNext[nseg] = bucketP[s]; bucketP[s] = Int32(nseg)
+                    dataBytes += lastSet - s + 1
+                    nseg += 1
+                }
+                // Flatten the buckets into one list ordered by start column.
+                var head: Int32 = -1
+                var tail: Int32 = -1
+                for x in 0..<width {
+                    var k = bucketP[x]
+                    guard k >= 0 else { continue }
+                    bucketP[x] = -1
+                    while k >= 0 {
+                        let nextInBucket = sNext[Int(k)]
+                        sNext[Int(k)] = -1
+                        if tail >= 0 { sNext[Int(tail)] = k } else { head = k }
+                        tail = k
+                        k = nextInBucket
+                    }
+                }
+                // Worst case: per segment '$' + '#ddd' + '!dddd?' gap, plus its data bytes.
+                let need = nseg * 16 + dataBytes + 2
                 if out.count < pos + need {
                     out.append(contentsOf: repeatElement(0, count: max(need, out.count)))
                 }
                 out.withUnsafeMutableBufferPointer { ob in
                     guard let o = ob.baseAddress else { return }
                     var n = pos
-                    var first = true
-                    for c in usedList {
-                        let lo = Int(minP[c])
-                        guard lo != Int(Int32.max) else { continue }
-                        let hi = Int(maxP[c])
-                        minP[c] = Int32.max
-                        maxP[c] = -1
-                        if !first { o[n] = 0x24; n += 1 }  // '$' graphics carriage return
-                        first = false
-                        o[n] = 0x23; n += 1  // '#'
-                        n = writeDecimal(c, o, n)
-                        if lo > 0 { n = writeRun(0x3F, lo, o, n) }
-                        let rowBits = bitsP + c * width
-                        var run = 1
-                        var prev = rowBits[lo]
-                        rowBits[lo] = 0
-                        var x = lo + 1
-                        while x <= hi {
-                            let v = rowBits[x]
-                            rowBits[x] = 0
-                            if v == prev {
-                                run += 1
+                    var current = -1
+                    var firstPass = true
+                    while head >= 0 {
+                        if !firstPass { o[n] = 0x24; n += 1 }  // '$' graphics carriage return
+                        firstPass = false
+                        var cursor = 0
+                        var prev: Int32 = -1
+                        var k = head
+                        while k >= 0 {
+                            let seg = Int(k)
+                            let next = sNext[seg]
+                            let lo = Int(sStart[seg])
+                            if lo >= cursor {
+                                // Unlink and emit.
+                                if prev >= 0 { sNext[Int(prev)] = next } else { head = next }
+                                let c = Int(sColour[seg])
+                                if c != current {
+                                    o[n] = 0x23; n += 1  // '#'
+                                    n = writeDecimal(c, o, n)
+                                    current = c
+                                }
+                                if lo > cursor { n = writeRun(0x3F, lo - cursor, o, n) }
+                                let hi = Int(sEnd[seg])
+                                let rowBits = bitsP + c * width
+                                var run = 1
+                                var last = rowBits[lo]
+                                rowBits[lo] = 0
+                                var x = lo + 1
+                                while x <= hi {
+                                    let v = rowBits[x]
+                                    rowBits[x] = 0
+                                    if v == last {
+                                        run += 1
+                                    } else {
+                                        n = writeRun(last &+ 0x3F, run, o, n)
+                                        last = v
+                                        run = 1
+                                    }
+                                    x += 1
+                                }
+                                n = writeRun(last &+ 0x3F, run, o, n)
+                                cursor = hi + 1
                             } else {
-                                n = writeRun(prev &+ 0x3F, run, o, n)
-                                prev = v
-                                run = 1
+                                prev = k
                             }
-                            x += 1
+                            k = next
                         }
-                        n = writeRun(prev &+ 0x3F, run, o, n)
                     }
                     if y0 + 6 < height { o[n] = 0x2D; n += 1 }  // '-' graphics new line
                     pos = n
                 }
                 y0 += 6
             }
-        }}}}
+        }}}}}}}}}
         out.removeSubrange(pos...)
         out.append(contentsOf: [0x1B, 0x5C])
     }
