@@ -3,12 +3,13 @@ import Imaging
 /// Colour registers of a sixel image and the mapping of 8-bit pixels onto them.
 ///
 /// Sixel colour introducers set a register in percent (`#n;2;r;g;b`, r/g/b in 0…100, DEC STD 070
-/// "Sixel Graphics", colour introducer), so a register can express only 101 grey levels.
-/// A terminal turns a percentage back into 8 bits as `(p·255 + 50) / 100` (xterm's and libsixel's
-/// rounding); the displayed levels are therefore 0, 3, 5, 8, 10, 13, … 255, spaced 2 or 3 apart.
-/// Mapping every grey value to the *displayed* level nearest to it bounds the error by 1 of 255
-/// (a gap of 3 leaves two values in between, each 1 away from a neighbour); `GreyPalette`'s tests
-/// check this for all 256 values.
+/// "Sixel Graphics", colour introducer), so a register can express only 101 grey levels, spaced
+/// 2.55 apart. Terminals do not agree on turning a percentage back into 8 bits: libsixel's decoder
+/// rounds, `(p·255 + 50) / 100`; xterm goes through a 16-bit X colour, `(p·65535 / 100) >> 8`
+/// (measured here: 25 % shows as 63, not 64). The two differ by 1 for 26 of the 101 levels.
+/// `GreyPalette` picks, for each grey, the level whose worst error under *both* conventions is
+/// smallest; that keeps every grey within 1 of 255 in both (with only the rounding convention in
+/// mind, xterm would show some greys 2 off). Tests check all 256 values under both.
 public struct SixelPalette: Sendable, Equatable {
     /// Register contents in percent, (r, g, b) per register.
     public var percents: [(UInt8, UInt8, UInt8)] {
@@ -26,9 +27,13 @@ public struct SixelPalette: Sendable, Equatable {
         lhs.r == rhs.r && lhs.g == rhs.g && lhs.b == rhs.b
     }
 
-    /// The 8-bit value a terminal displays for a register set to `percent`.
+    /// The 8-bit value libsixel (and most terminals) display for a register set to `percent`.
     @inline(__always)
     public static func displayed(percent: Int) -> UInt8 { UInt8((percent * 255 + 50) / 100) }
+
+    /// The 8-bit value xterm displays for `percent` (via a 16-bit X colour, truncated).
+    @inline(__always)
+    public static func xtermDisplayed(percent: Int) -> UInt8 { UInt8((percent * 65535 / 100) >> 8) }
 }
 
 /// `levels` evenly spaced greys (at most 101, the number a percent register can express) and the
@@ -37,7 +42,7 @@ public struct GreyPalette: Sendable, Equatable {
     public let palette: SixelPalette
     /// `registerFor[g]` is the register that displays closest to grey `g` (ties go to the darker).
     public let registerFor: [UInt8]
-    /// `displayedFor[g]` is the 8-bit value the terminal will show for grey `g`.
+    /// `displayedFor[g]` is the 8-bit value libsixel's convention shows for grey `g`.
     public let displayedFor: [UInt8]
 
     /// - Parameter levels: number of grey registers to use, clamped to 2…101. Use the terminal's
@@ -50,15 +55,20 @@ public struct GreyPalette: Sendable, Equatable {
             if percents.last != p { percents.append(p) }
         }
         palette = SixelPalette(r: percents, g: percents, b: percents)
-        let shown = percents.map { Int(SixelPalette.displayed(percent: Int($0))) }
         var lut = [UInt8](repeating: 0, count: 256)
         var disp = [UInt8](repeating: 0, count: 256)
-        var k = 0
         for v in 0..<256 {
-            // `shown` is increasing, so the nearest index only moves forward.
-            while k + 1 < shown.count && abs(shown[k + 1] - v) < abs(shown[k] - v) { k += 1 }
-            lut[v] = UInt8(k)
-            disp[v] = UInt8(shown[k])
+            // Minimise the worst error over both conventions; then the summed error; then darker.
+            var best = 0
+            var bestKey = (Int.max, Int.max)
+            for (k, p) in percents.enumerated() {
+                let a = abs(Int(SixelPalette.displayed(percent: Int(p))) - v)
+                let b = abs(Int(SixelPalette.xtermDisplayed(percent: Int(p))) - v)
+                let key = (max(a, b), a + b)
+                if key < bestKey { bestKey = key; best = k }
+            }
+            lut[v] = UInt8(best)
+            disp[v] = SixelPalette.displayed(percent: Int(percents[best]))
         }
         registerFor = lut
         displayedFor = disp
