@@ -162,6 +162,28 @@ struct ProtocolTests {
         #expect(!Passthrough.tmuxAllowsPassthrough(globalValue: nil, paneValue: nil))
     }
 
+    @Test("Real tmux (if installed): allow-passthrough off, then on, is read back",
+          .enabled(if: access("/usr/bin/tmux", X_OK) == 0))
+    func realTmux() throws {
+        let socket = "sixray-test-\(getpid())"
+        func tmux(_ args: String...) -> Int32 {
+            var pid = pid_t()
+            let argv = (["tmux", "-L", socket, "-f", "/dev/null"] + args).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            guard posix_spawn(&pid, "/usr/bin/tmux", nil, nil, argv, environ) == 0 else { return -1 }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            return status
+        }
+        #expect(tmux("new-session", "-d", "-s", "t", "sleep 30") == 0)
+        defer { _ = tmux("kill-server") }
+        #expect(!Passthrough.queryTmuxPassthrough(socketName: socket, target: "t"))
+        #expect(tmux("set-option", "-g", "allow-passthrough", "on") == 0)
+        #expect(Passthrough.queryTmuxPassthrough(socketName: socket, target: "t"))
+        #expect(tmux("set-option", "-p", "-t", "t", "allow-passthrough", "off") == 0)
+        #expect(!Passthrough.queryTmuxPassthrough(socketName: socket, target: "t"))
+    }
+
     @Test("PNG round trip: grey, RGB, 1×1; 16-bit grey keeps its samples")
     func png() throws {
         for image in [TestImages.ctLike(width: 37, height: 19), TestImages.rgbGradient(width: 5, height: 9),

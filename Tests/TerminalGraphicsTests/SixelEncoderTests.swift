@@ -156,6 +156,9 @@ struct E2EFixture {
                 try PNGCodec.write(image, toFile: "\(dir)/\(name).png")
                 // libsixel with the 101-grey palette, for comparison on the same screen.
                 try FileOutput.write(try LibSixel.encode(image, palette: .greys101), toPath: "\(dir)/\(name)-libsixel.six")
+                var wrapped: [UInt8] = []
+                try GraphicsEncoder(protocol: .sixel, options: .init(multiplexer: .tmux)).encode(image, into: &wrapped)
+                try FileOutput.write(wrapped, toPath: "\(dir)/\(name)-tmux.six")
             }
         }
     }
