@@ -14,6 +14,10 @@ public enum LibSixel {
         case custom([(UInt8, UInt8, UInt8)])
         /// libsixel's median-cut palette of at most `colors` registers, no diffusion.
         case adaptive(colors: Int)
+        /// The input is already register indices (one byte per pixel, `DisplayImage` with one
+        /// channel) into these registers: libsixel only packs (SIXEL_PIXELFORMAT_PAL8), which
+        /// isolates its encoder from its colour lookup in benchmarks.
+        case indexed([(UInt8, UInt8, UInt8)])
         /// The 101 greys a percent register can express: the fair reference for grey frames.
         public static var greys101: Palette {
             .custom((0...100).map { p in
@@ -30,7 +34,9 @@ public enum LibSixel {
 
     /// Encodes with `sixel_encode`, output collected in memory via the writer callback.
     public static func encode(_ image: DisplayImage, palette: Palette) throws(GraphicsError) -> [UInt8] {
-        var rgb = image.channels == 3 ? image.pixels : expandToRGB(image.pixels)
+        var indexedInput = false
+        if case .indexed = palette { indexedInput = true }
+        var rgb = image.channels == 3 || indexedInput ? image.pixels : expandToRGB(image.pixels)
         let sink = Sink()
         sink.bytes.reserveCapacity(image.width * image.height)
         let unmanaged = Unmanaged.passRetained(sink)
@@ -51,7 +57,7 @@ public enum LibSixel {
         var dither: OpaquePointer?
         let status: SIXELSTATUS = rgb.withUnsafeMutableBufferPointer { px -> SIXELSTATUS in
             switch palette {
-            case .custom(let colours):
+            case .custom(let colours), .indexed(let colours):
                 guard sixel_dither_new(&dither, Int32(colours.count), nil) == SIXEL_OK, let dither else {
                     return SIXEL_FALSE
                 }
@@ -67,7 +73,7 @@ public enum LibSixel {
             }
             guard let dither else { return SIXEL_FALSE }
             sixel_dither_set_diffusion_type(dither, SIXEL_DIFFUSE_NONE)
-            sixel_dither_set_pixelformat(dither, SIXEL_PIXELFORMAT_RGB888)
+            sixel_dither_set_pixelformat(dither, indexedInput ? SIXEL_PIXELFORMAT_PAL8 : SIXEL_PIXELFORMAT_RGB888)
             defer { sixel_dither_unref(dither) }
             return sixel_encode(px.baseAddress, Int32(image.width), Int32(image.height), 8, dither, output)
         }

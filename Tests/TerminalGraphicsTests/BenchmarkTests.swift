@@ -12,7 +12,7 @@ struct BenchmarkTests {
         let iterations = Int(ProcessInfoLite.env("SIXRAY_BENCH_ITERATIONS") ?? "") ?? 2
         let report = GraphicsBenchmark.run(image: TestImages.ctLike(), iterations: iterations)
         print(report.text)
-        #expect(report.rows.count == 5)
+        #expect(report.rows.count == 6)
         for row in report.rows {
             #expect(row.microseconds > 0, "\(row.name)")
             #expect(row.bytes > 0, "\(row.name)")
