@@ -43,9 +43,13 @@ public struct GraphicsEncoder: Sendable {
     /// Maximum number of down-scalings to meet `maxFrameBytes`.
     public static let maxBudgetAttempts = 8
 
+    /// Built once: its grey lookup table and dither tables are reused for every frame.
+    let sixelEncoder: SixelEncoder
+
     public init(protocol: GraphicsProtocol, options: Options = Options()) {
         graphicsProtocol = `protocol`
         self.options = options
+        sixelEncoder = SixelEncoder(options: options.sixel)
     }
 
     /// Encodes one frame into `out` (replacing its contents; capacity kept for reuse).
@@ -98,7 +102,7 @@ public struct GraphicsEncoder: Sendable {
     private func encodeOnce(_ frame: DisplayImage, into out: inout [UInt8]) throws(GraphicsError) {
         switch graphicsProtocol {
         case .sixel:
-            try SixelEncoder(options: options.sixel).encode(frame, into: &out)
+            try sixelEncoder.encode(frame, into: &out)
         case .kitty:
             KittyEncoder(options: options.kitty).encode(frame, into: &out)
         case .iterm2:

@@ -163,3 +163,34 @@ struct E2EFixture {
         }
     }
 }
+
+@Suite("Sixel fast path vs reference")
+struct SixelReferenceTests {
+    @Test("The pointer-based band packer emits exactly the reference encoder's bytes",
+          arguments: [(1, 1), (2, 2), (1, 7), (37, 13), (64, 64), (257, 31), (120, 6)])
+    func agreesWithReference(width: Int, height: Int) throws {
+        var seed: UInt32 = UInt32(width * 7919 + height)
+        // Random, CT-like and banded inputs: long gaps, short gaps, single pixels.
+        let ct = TestImages.ctLike(width: width, height: height)
+        var random = [UInt8](), sparse = [UInt8]()
+        for i in 0..<(width * height) {
+            seed = seed &* 1_103_515_245 &+ 12345
+            random.append(UInt8(truncatingIfNeeded: seed >> 16))
+            sparse.append(i % 23 == 0 ? 255 : (i % 97 < 40 ? 128 : 0))
+        }
+        let grey = GreyPalette(levels: 101)
+        let cube = RGBCubePalette(colorRegisters: 256)
+        for px in [ct.pixels, random, sparse] {
+            let idx = px.map { grey.registerFor[Int($0)] }
+            var fast: [UInt8] = []
+            SixelEncoder.encodeIndexed(idx, width: width, height: height, palette: grey.palette, into: &fast)
+            #expect(fast == SixelEncoder.referenceEncodeIndexed(idx, width: width, height: height, palette: grey.palette))
+        }
+        let rgb = TestImages.rgbGradient(width: width, height: height)
+        var idx = [UInt8](repeating: 0, count: width * height)
+        idx.withUnsafeMutableBufferPointer { cube.indices(of: rgb, into: $0.baseAddress!) }
+        var fast: [UInt8] = []
+        SixelEncoder.encodeIndexed(idx, width: width, height: height, palette: cube.palette, into: &fast)
+        #expect(fast == SixelEncoder.referenceEncodeIndexed(idx, width: width, height: height, palette: cube.palette))
+    }
+}
