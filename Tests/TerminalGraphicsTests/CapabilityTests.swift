@@ -181,3 +181,81 @@ struct CapabilityTests {
         }
     }
 }
+
+
+/// Opens a pseudo-terminal pair through /dev/ptmx (posix_openpt/grantpt are not exported by
+/// Swift's Glibc module): returns the master fd and the slave's path.
+private func openPTY() -> (master: Int32, slave: String)? {
+    let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+    guard master >= 0 else { return nil }
+    var unlock: Int32 = 0
+    var number: UInt32 = 0
+    // TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, unsigned int) (asm-generic
+    // ioctl numbering, x86-64 and aarch64); the macros are not imported into Swift.
+    let tiocsptlck: UInt = 0x4004_5431, tiocgptn: UInt = 0x8004_5430
+    guard ioctl(master, tiocsptlck, &unlock) == 0, ioctl(master, tiocgptn, &number) == 0 else {
+        close(master); return nil
+    }
+    return (master, "/dev/pts/\(number)")
+}
+
+private final class FakeTerminal: @unchecked Sendable {
+    let master: Int32
+    let reply: [UInt8]
+    var received: [UInt8] = []
+    init(master: Int32, reply: [UInt8]) { self.master = master; self.reply = reply }
+}
+
+@Suite("Capability detection on a pseudo-terminal")
+struct PTYDetectionTests {
+    @Test("detect() sends the queries in raw mode, parses an xterm answer, and restores termios")
+    func detectOnPTY() throws {
+        let (master, slaveName) = try #require(openPTY())
+        defer { close(master) }
+        let keep = open(slaveName, O_RDWR | O_NOCTTY)  // holds the slave's settings for the check
+        defer { close(keep) }
+        var before = termios()
+        tcgetattr(keep, &before)
+        #expect(before.c_lflag & tcflag_t(ICANON) != 0)
+
+        let terminal = FakeTerminal(master: master, reply: Array(CapabilityTests.xtermVT340.utf8))
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { arg in
+            guard let arg else { return nil }
+            let t = Unmanaged<FakeTerminal>.fromOpaque(arg).takeUnretainedValue()
+            var buf = [UInt8](repeating: 0, count: 512)
+            // Answer only once the DA1 query has arrived, as a real terminal would.
+            while !t.received.suffix(3).elementsEqual([0x1B, 0x5B, 0x63]) {
+                var p = pollfd(fd: t.master, events: Int16(POLLIN), revents: 0)
+                guard poll(&p, 1, 2000) > 0 else { return nil }
+                let n = buf.withUnsafeMutableBytes { read(t.master, $0.baseAddress, $0.count) }
+                guard n > 0 else { return nil }
+                t.received += buf[0..<n]
+            }
+            _ = t.reply.withUnsafeBytes { write(t.master, $0.baseAddress, $0.count) }
+            return nil
+        }, Unmanaged.passUnretained(terminal).toOpaque())
+
+        let caps = try TerminalCapabilities.detect(environment: ["TERM": "xterm", "SIXRAY_QUERY_TIMEOUT_MS": "2000"],
+                                                   ttyPath: slaveName)
+        pthread_join(thread, nil)
+        #expect(terminal.received == TerminalCapabilities.queries(multiplexer: .none))
+        #expect(caps.sixel && caps.colorRegisters == 1024 && caps.bestProtocol == .sixel)
+        var after = termios()
+        tcgetattr(keep, &after)
+        #expect(after.c_lflag == before.c_lflag)
+        #expect(after.c_lflag & tcflag_t(ICANON | ECHO) == tcflag_t(ICANON | ECHO))
+    }
+
+    @Test("detect() on a silent pseudo-terminal returns no graphics within the timeout")
+    func silentPTY() throws {
+        let (master, slaveName) = try #require(openPTY())
+        defer { close(master) }
+        let t0 = GraphicsBenchmark.monotonicMicroseconds()
+        let caps = try TerminalCapabilities.detect(environment: ["TERM": "xterm-256color", "SIXRAY_QUERY_TIMEOUT_MS": "120"],
+                                                   ttyPath: slaveName)
+        let ms = (GraphicsBenchmark.monotonicMicroseconds() - t0) / 1000
+        #expect(ms < 400, "took \(ms) ms")
+        #expect(!caps.replies.isComplete && caps.bestProtocol == .blocks)
+    }
+}
