@@ -75,7 +75,7 @@ struct SixelEncoderTests {
         #expect(!six.contains(Array("#16;".utf8)))
     }
 
-    @Test("Ordered-dithered RGB: PSNR ≥ 20 dB per pixel and ≥ 30 dB after a 7×7 box blur")
+    @Test("Ordered-dithered RGB: PSNR ≥ 20 dB per pixel and ≥ 40 dB after a 7×7 box blur")
     func rgbDither() throws {
         let image = TestImages.rgbGradient()
         let decoded = try LibSixel.decode(try SixelEncoder().encode(image))
@@ -83,7 +83,23 @@ struct SixelEncoderTests {
         let raw = TestImages.psnr(decoded.pixels, image.pixels)
         let blurred = TestImages.psnr(TestImages.boxBlur(decoded, radius: 3), TestImages.boxBlur(image, radius: 3))
         #expect(raw >= 20, "raw PSNR \(raw)")
-        #expect(blurred >= 30, "blurred PSNR \(blurred)")
+        #expect(blurred >= 40, "blurred PSNR \(blurred)")
+    }
+
+    @Test("RGB through libsixel's adaptive quantiser: ≤ 64 registers, PSNR ≥ 28 dB on a gradient")
+    func rgbLibsixelAdaptive() throws {
+        let image = TestImages.rgbGradient()
+        let six = try SixelEncoder(options: .init(rgbMode: .libsixelAdaptive(colors: 64))).encode(image)
+        let decoded = try LibSixel.decode(six)
+        #expect(decoded.width == image.width && decoded.height == image.height)
+        var colours = Set<Int>()
+        for i in stride(from: 0, to: decoded.pixels.count, by: 3) {
+            let r = Int(decoded.pixels[i]), g = Int(decoded.pixels[i + 1]), b = Int(decoded.pixels[i + 2])
+            colours.insert(r << 16 | g << 8 | b)
+        }
+        #expect(colours.count <= 64)
+        let psnr = TestImages.psnr(decoded.pixels, image.pixels)
+        #expect(psnr >= 28, "PSNR \(psnr)")
     }
 
     @Test("Golden sequence for a 2×2 grey frame")
