@@ -14,10 +14,10 @@ import Imaging
 /// flash. Raster attributes `"1;1` fix the pixel aspect at 1:1 and announce the size so terminals
 /// can reserve the area. Only registers that occur in the frame are defined, each once.
 ///
-/// Each 6-row band is packed in one pass: for every pixel, the bit of its row is or-ed into that
-/// register's sixel row and the register's [first, last] column span is widened; then every
-/// register present in the band is emitted over its span with `!n` repeat compression, `$`
-/// between registers and `-` between bands. Output goes straight into the caller's buffer through
+/// Each 6-row band is packed in one column-by-column pass: each pixel's row bit is or-ed into its
+/// register's sixel row, and the register's segments (runs of columns without a zero gap of
+/// `segmentGap` or more) are cut on the fly; the segments are then laid out greedily in passes
+/// with `!n` repeat compression, `$` between passes and `-` between bands. Output goes straight into the caller's buffer through
 /// an unsafe pointer; the only allocations are per frame (index plane and band scratch).
 public struct SixelEncoder: Sendable {
     public enum RGBMode: Sendable, Equatable {
@@ -95,9 +95,10 @@ public struct SixelEncoder: Sendable {
     /// Packs an index plane (one register number per pixel, row-major) into a sixel sequence
     /// appended to `out`.
     ///
-    /// Per band: (1) one pass over the 6 rows or-s each pixel's bit into its register's sixel row
-    /// and widens the register's column span; (2) each register row is cut into segments at zero
-    /// gaps ≥ `segmentGap`; (3) segments are bucketed by start column and laid out greedily: a pass
+    /// Per band: (1) one column-major pass over the ≤ 6 rows or-s each pixel's bit into its
+    /// register's sixel row and opens a new segment for the register when the gap since its last
+    /// column is ≥ `segmentGap`, chaining it under its start column in register order;
+    /// (2) segments are taken in (start column, register) order and laid out greedily: a pass
     /// takes, left to right, every segment starting at or after the cursor, selecting its register
     /// only when it changes, then `$` returns for the next pass. At most six registers are non-zero
     /// in any column, so a band needs few passes.
@@ -122,13 +123,12 @@ public struct SixelEncoder: Sendable {
         out.append(contentsOf: header)
         var pos = out.count
 
-        // Band scratch: one sixel row per register, each register's column span, segments.
+        // Band scratch: one sixel row per register; per register the last column seen and its
+        // open segment; segments (start, end, register) chained per start column.
         var bits = [UInt8](repeating: 0, count: colours * width)
-        var minX = [Int32](repeating: Int32.max, count: colours)
-        var maxX = [Int32](repeating: -1, count: colours)
-        // Reversed because segments are prepended to their start bucket: ties then come out in
-        // ascending register order.
-        let usedList = (0..<colours).filter { used[$0] }.reversed().map { $0 }
+        var lastX = [Int32](repeating: -1, count: colours)
+        var openSeg = [Int32](repeating: -1, count: colours)
+        let usedList = (0..<colours).filter { used[$0] }
         let maxSegments = colours * (width / (segmentGap + 1) + 2)
         var segStart = [Int32](repeating: 0, count: maxSegments)
         var segEnd = [Int32](repeating: 0, count: maxSegments)
@@ -137,78 +137,72 @@ public struct SixelEncoder: Sendable {
         var bucket = [Int32](repeating: -1, count: width)
 
         bits.withUnsafeMutableBufferPointer { bitsBuf in
-        minX.withUnsafeMutableBufferPointer { minBuf in
-        maxX.withUnsafeMutableBufferPointer { maxBuf in
+        lastX.withUnsafeMutableBufferPointer { lastBuf in
+        openSeg.withUnsafeMutableBufferPointer { openBuf in
         segStart.withUnsafeMutableBufferPointer { ssBuf in
         segEnd.withUnsafeMutableBufferPointer { seBuf in
         segColour.withUnsafeMutableBufferPointer { scBuf in
         segNext.withUnsafeMutableBufferPointer { snBuf in
         bucket.withUnsafeMutableBufferPointer { bkBuf in
         indices.withUnsafeBufferPointer { idxBuf in
-            guard let bitsP = bitsBuf.baseAddress, let minP = minBuf.baseAddress,
-                  let maxP = maxBuf.baseAddress, let idxP = idxBuf.baseAddress,
+            guard let bitsP = bitsBuf.baseAddress, let lastP = lastBuf.baseAddress,
+                  let openP = openBuf.baseAddress, let idxP = idxBuf.baseAddress,
                   let sStart = ssBuf.baseAddress, let sEnd = seBuf.baseAddress,
                   let sColour = scBuf.baseAddress, let sNext = snBuf.baseAddress,
                   let bucketP = bkBuf.baseAddress else { return }
+            let gap = Int32(segmentGap)
             var y0 = 0
             while y0 < height {
                 let rows = min(6, height - y0)
-                for r in 0..<rows {
-                    let row = idxP + (y0 + r) * width
-                    let bit = UInt8(1) << UInt8(r)
-                    for x in 0..<width {
-                        let c = Int(row[x])
-                        bitsP[c * width + x] |= bit
-                        let x32 = Int32(truncatingIfNeeded: x)
-                        if minP[c] > x32 { minP[c] = x32 }
-                        if maxP[c] < x32 { maxP[c] = x32 }
-                    }
-                }
-                // Segments, bucketed by start column.
+                let band = idxP + y0 * width
+                // Column by column, so each register's columns arrive in increasing order and its
+                // segments can be cut on the fly: no second scan over the register rows.
                 var nseg = 0
-                var dataBytes = 0
-                for c in usedList {
-                    let lo = Int(minP[c])
-                    guard lo != Int(Int32.max) else { continue }
-                    let hi = Int(maxP[c])
-                    minP[c] = Int32.max
-                    maxP[c] = -1
-                    let rowBits = bitsP + c * width
-                    var s = lo
-                    var x = lo + 1
-                    var lastSet = lo
-                    while x <= hi {
-                        if rowBits[x] != 0 {
-                            if x - lastSet - 1 >= segmentGap {
-                                sStart[nseg] = Int32(s); sEnd[nseg] = Int32(lastSet); sColour[nseg] = Int32(c)
-                                sNext[nseg] = bucketP[s]; bucketP[s] = Int32(nseg)
-                                dataBytes += lastSet - s + 1
-                                nseg += 1
-                                s = x
-                            }
-                            lastSet = x
+                for x in 0..<width {
+                    let x32 = Int32(truncatingIfNeeded: x)
+                    var p = band + x
+                    for r in 0..<rows {
+                        let c = Int(p.pointee)
+                        p += width
+                        bitsP[c * width + x] |= UInt8(1) << UInt8(r)
+                        let last = lastP[c]
+                        if last < 0 || x32 - last > gap {
+                            if last >= 0 { sEnd[Int(openP[c])] = last }
+                            let k = Int32(truncatingIfNeeded: nseg)
+                            nseg += 1
+                            sStart[Int(k)] = x32
+                            sColour[Int(k)] = Int32(truncatingIfNeeded: c)
+                            openP[c] = k
+                            // Keep each start column's chain in ascending register order.
+                            var prev: Int32 = -1
+                            var q = bucketP[x]
+                            while q >= 0 && Int(sColour[Int(q)]) < c { prev = q; q = sNext[Int(q)] }
+                            sNext[Int(k)] = q
+                            if prev >= 0 { sNext[Int(prev)] = k } else { bucketP[x] = k }
                         }
-                        x += 1
+                        lastP[c] = x32
                     }
-                    sStart[nseg] = Int32(s); sEnd[nseg] = Int32(lastSet); sColour[nseg] = Int32(c)
-                    sNext[nseg] = bucketP[s]; bucketP[s] = Int32(nseg)
-                    dataBytes += lastSet - s + 1
-                    nseg += 1
                 }
-                // Flatten the buckets into one list ordered by start column.
+                for c in usedList where lastP[c] >= 0 {
+                    sEnd[Int(openP[c])] = lastP[c]
+                    lastP[c] = -1
+                }
+                // Concatenate the chains into one list ordered by (start column, register).
                 var head: Int32 = -1
                 var tail: Int32 = -1
+                var dataBytes = 0
                 for x in 0..<width {
                     var k = bucketP[x]
                     guard k >= 0 else { continue }
                     bucketP[x] = -1
-                    while k >= 0 {
-                        let nextInBucket = sNext[Int(k)]
-                        sNext[Int(k)] = -1
-                        if tail >= 0 { sNext[Int(tail)] = k } else { head = k }
-                        tail = k
-                        k = nextInBucket
+                    if tail >= 0 { sNext[Int(tail)] = k } else { head = k }
+                    while true {
+                        dataBytes += Int(sEnd[Int(k)] - sStart[Int(k)]) + 1
+                        let n = sNext[Int(k)]
+                        if n < 0 { break }
+                        k = n
                     }
+                    tail = k
                 }
                 // Worst case: per segment '$' + '#ddd' + '!dddd?' gap, plus its data bytes.
                 let need = nseg * 16 + dataBytes + 2
