@@ -15,6 +15,8 @@ public enum GraphicsBenchmark {
         public let name: String
         /// Median wall time per frame in microseconds.
         public let microseconds: Double
+        /// Fastest frame: the least disturbed by other load on a shared machine.
+        public let minimumMicroseconds: Double
         public let bytes: Int
     }
 
@@ -23,11 +25,11 @@ public enum GraphicsBenchmark {
         public let rows: [Row]
         public var description: String { text }
         public var text: String {
-            var s = "image \(width)×\(height)×\(channels), \(iterations) iterations, median µs/frame\n"
+            var s = "image \(width)×\(height)×\(channels), \(iterations) iterations; µs/frame median (min)\n"
             let ref = rows.first { $0.name.hasPrefix("libsixel") }
             for r in rows {
-                var line = r.name.padding(30) + fmt(r.microseconds).leftPad(10) + " µs "
-                    + String(r.bytes).leftPad(9) + " bytes"
+                var line = r.name.padding(30) + fmt(r.microseconds).leftPad(10) + " µs ("
+                    + fmt(r.minimumMicroseconds).leftPad(9) + ") " + String(r.bytes).leftPad(9) + " bytes"
                 if let ref, r.name.hasPrefix("sixray sixel") {
                     line += "   vs libsixel: ×" + fmt(ref.microseconds / max(r.microseconds, 0.001))
                         + " faster, size ×" + fmt(Double(r.bytes) / Double(max(ref.bytes, 1)))
@@ -85,7 +87,7 @@ public enum GraphicsBenchmark {
             times.append(monotonicMicroseconds() - t0)
         }
         times.sort()
-        return Row(name: name, microseconds: times[times.count / 2], bytes: bytes)
+        return Row(name: name, microseconds: times[times.count / 2], minimumMicroseconds: times[0], bytes: bytes)
     }
 
     static func monotonicMicroseconds() -> Double {
