@@ -6,8 +6,12 @@ public struct GraphicsEncoder: Sendable {
     public struct Options: Sendable {
         /// Viewport size in pixels (sixel, kitty, iTerm2). nil: the image's own size.
         public var viewportPixels: PixelSize?
-        /// Viewport size in cells (blocks, ascii; also kitty's `c=`/`r=` when set).
+        /// Viewport size in cells (blocks, ascii).
         public var viewportCells: PixelSize?
+        /// Size of one character cell in pixels (XTWINOPS 16, `TerminalReplies.cellPixels`), used
+        /// to keep the image's aspect ratio in text renderings; nil assumes cells twice as tall
+        /// as wide.
+        public var cellPixels: PixelSize?
         public var filter: ScaleFilter
         /// `--max-frame-bytes`: for slow links (SSH). nil: no limit.
         public var maxFrameBytes: Int?
@@ -18,12 +22,12 @@ public struct GraphicsEncoder: Sendable {
         /// Where text renderings start (1-based row, column); nil: at the cursor, CR LF between rows.
         public var textOrigin: (row: Int, column: Int)?
 
-        public init(viewportPixels: PixelSize? = nil, viewportCells: PixelSize? = nil,
+        public init(viewportPixels: PixelSize? = nil, viewportCells: PixelSize? = nil, cellPixels: PixelSize? = nil,
                     filter: ScaleFilter = .automatic, maxFrameBytes: Int? = nil,
                     multiplexer: Multiplexer = .none, sixel: SixelEncoder.Options = .init(),
                     kitty: KittyEncoder.Options = .init(), blockColors: HalfBlockEncoder.ColorMode = .trueColor,
                     textOrigin: (row: Int, column: Int)? = nil) {
-            self.viewportPixels = viewportPixels; self.viewportCells = viewportCells
+            self.viewportPixels = viewportPixels; self.viewportCells = viewportCells; self.cellPixels = cellPixels
             self.filter = filter; self.maxFrameBytes = maxFrameBytes; self.multiplexer = multiplexer
             self.sixel = sixel; self.kitty = kitty; self.blockColors = blockColors; self.textOrigin = textOrigin
         }
@@ -88,14 +92,17 @@ public struct GraphicsEncoder: Sendable {
         case .kitty, .sixel, .iterm2:
             guard let v = options.viewportPixels else { return image }
             return fitted(image, toPixels: (v.width, v.height), filter: options.filter)
-        case .blocks:
+        case .blocks, .ascii:
             guard let c = options.viewportCells else { return image }
-            return fitted(image, toPixels: (c.width, c.height * 2), filter: .bilinear)
-        case .ascii:
-            guard let c = options.viewportCells else { return image }
-            // Halve the height first so that one character stands for a 1×2 pixel area.
-            let squashed = resized(image, width: image.width, height: max(1, image.height / 2), filter: .bilinear)
-            return fitted(squashed, toPixels: (c.width, c.height), filter: .bilinear)
+            // A text "pixel" is a whole cell (ASCII) or half a cell (blocks): stretch the image
+            // vertically by (pixel width / pixel height) first, so that fitting it to the cell
+            // grid keeps its shape on screen.
+            let cell = options.cellPixels ?? PixelSize(width: 1, height: 2)
+            let rowsPerCell = graphicsProtocol == .blocks ? 2 : 1
+            let stretch = Double(cell.width * rowsPerCell) / Double(max(1, cell.height))
+            let h = max(1, Int((Double(image.height) * stretch).rounded()))
+            let shaped = h == image.height ? image : resized(image, width: image.width, height: h, filter: .bilinear)
+            return fitted(shaped, toPixels: (c.width, c.height * rowsPerCell), filter: .bilinear)
         }
     }
 

@@ -85,6 +85,22 @@ struct GraphicsEncoderTests {
         #expect(s.filter { $0 == "\r\n" }.count == 19)
     }
 
+    @Test("Text renderings keep the aspect ratio for the terminal's cell shape")
+    func cellAspect() {
+        let square = DisplayImage(width: 100, height: 100, channels: 1)
+        // 10×20 cells: half-blocks are square, so a square image is 40×40 half-block pixels.
+        let b = GraphicsEncoder(protocol: .blocks, options: .init(viewportCells: PixelSize(width: 40, height: 40),
+                                                                  cellPixels: PixelSize(width: 10, height: 20)))
+        #expect(b.fittedToViewport(square).width == 40 && b.fittedToViewport(square).height == 40)
+        // 8×24 cells: a half-block pixel is 8×12, so 40 columns need 40·8/12 ≈ 27 pixel rows.
+        let tall = GraphicsEncoder(protocol: .blocks, options: .init(viewportCells: PixelSize(width: 40, height: 40),
+                                                                     cellPixels: PixelSize(width: 8, height: 24)))
+        #expect(tall.fittedToViewport(square).width == 40 && tall.fittedToViewport(square).height == 27)
+        // ASCII, default 1:2 cells: 40 columns × 20 rows.
+        let a = GraphicsEncoder(protocol: .ascii, options: .init(viewportCells: PixelSize(width: 40, height: 40)))
+        #expect(a.fittedToViewport(square).width == 40 && a.fittedToViewport(square).height == 20)
+    }
+
     @Test("Montage: 5 thumbnails in a 3-column grid, each centred in its cell")
     func montageGrid() {
         let images = (0..<5).map { k in
