@@ -5,7 +5,8 @@ public enum Multiplexer: Sendable, Equatable {
     /// (tmux ≥ 3.3; default off).
     case tmux
     /// GNU screen forwards the body of each DCS string; long strings must be split (its buffer
-    /// is 768 bytes).
+    /// is 768 bytes). Not verified against a real screen (not installed where this was written):
+    /// the inner sequence's own ST (`ESC \`) may end screen's string early; prefer tmux.
     case screen
 }
 
