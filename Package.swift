@@ -32,9 +32,14 @@ let package = Package(
         .library(name: "DICOMCodecs", targets: ["DICOMCodecs"]),
         .library(name: "TerminalGraphics", targets: ["TerminalGraphics"]),
         .library(name: "Workstation", targets: ["Workstation"]),
+        // Benchmark runners (Swift hot loops against plain C references); used by `sixray bench`
+        // and by the separate Benchmarks/ package.
+        .library(name: "SixrayBench", targets: ["SixrayBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // RealModule: libm's exp for the SIGMOID VOI function without importing Foundation in Imaging.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -48,7 +53,18 @@ let package = Package(
 
         // Layer 1
         .target(name: "DICOMCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Imaging", swiftSettings: swiftSettings + cpuSwiftSettings),
+        .target(
+            name: "Imaging",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings + cpuSwiftSettings),
+        // Plain C references for the benchmarks only (never linked into the app's hot paths).
+        .target(
+            name: "CReference",
+            cSettings: [.unsafeFlags(["-O3"])] + cpuCSettings),
+        .target(
+            name: "SixrayBench",
+            dependencies: ["Imaging", "CReference"],
+            swiftSettings: swiftSettings + cpuSwiftSettings),
 
         // Layer 2
         .target(
