@@ -57,3 +57,7 @@ void sixray_voi_lut_u16(const uint16_t *src, uint8_t *dst, size_t n, const uint8
 
 void sixray_voi_fixed_i16(const int16_t *src, uint8_t *dst, size_t n, sixray_voi_params p) { FIXED_BODY }
 void sixray_voi_fixed_u16(const uint16_t *src, uint8_t *dst, size_t n, sixray_voi_params p) { FIXED_BODY }
+
+void sixray_floor_u16(const uint16_t *src, uint8_t *dst, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = (uint8_t)(src[i] >> 8);
+}

@@ -27,4 +27,7 @@ void sixray_voi_lut_u16(const uint16_t *src, uint8_t *dst, size_t n, const uint8
 void sixray_voi_fixed_i16(const int16_t *src, uint8_t *dst, size_t n, sixray_voi_params p);
 void sixray_voi_fixed_u16(const uint16_t *src, uint8_t *dst, size_t n, sixray_voi_params p);
 
+// Memory floor: read 16 bits, write 8 bits, no arithmetic worth the name.
+void sixray_floor_u16(const uint16_t *src, uint8_t *dst, size_t n);
+
 #endif
