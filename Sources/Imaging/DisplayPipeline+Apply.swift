@@ -100,6 +100,12 @@ extension DisplayPipeline {
         _ table: UnsafeBufferPointer<UInt8>, _ range: ClosedRange<Int>
     ) {
         guard let t = table.baseAddress else { return }
+        // When the table covers every value of T (16-bit data, Bits Stored 16), no clamp is needed.
+        if T.bitWidth <= 16, range.lowerBound <= Int(T.min), range.upperBound >= Int(T.max) {
+            let low = range.lowerBound
+            for i in 0..<n { d[i] = t[Int(truncatingIfNeeded: s[i]) &- low] }
+            return
+        }
         let low = Int32(truncatingIfNeeded: range.lowerBound)
         let last = Int32(truncatingIfNeeded: table.count - 1)
         for i in 0..<n {
