@@ -45,8 +45,8 @@ public enum VOIBenchmark {
         public var samples: Samples
         public var slope: Double
         public var intercept: Double
-        public var center: Double
-        public var width_: Double
+        public var windowCenter: Double
+        public var windowWidth: Double
 
         public init(name: String, width: Int, height: Int, samples: Samples,
                     slope: Double = 1, intercept: Double = 0, windowCenter: Double, windowWidth: Double) {
@@ -56,20 +56,20 @@ public enum VOIBenchmark {
             self.samples = samples
             self.slope = slope
             self.intercept = intercept
-            self.center = windowCenter
-            self.width_ = windowWidth
+            self.windowCenter = windowCenter
+            self.windowWidth = windowWidth
         }
 
         /// The same pixels under another window.
         public func windowed(center: Double, width: Double, name: String? = nil) -> Frame {
             var f = self
-            f.center = center
-            f.width_ = width
+            f.windowCenter = center
+            f.windowWidth = width
             if let name { f.name = name }
             return f
         }
 
-        var label: String { "\(name) \(width)×\(height) c=\(fmt(center)) w=\(fmt(width_))" }
+        var label: String { "\(name) \(width)×\(height) c=\(fmt(windowCenter)) w=\(fmt(windowWidth))" }
     }
 
     /// Runs every kernel on `frame`, each for at least `minimumIterations` and about
@@ -82,10 +82,10 @@ public enum VOIBenchmark {
         }
         guard let pipeline = try? DisplayPipeline(
             bitsStored: 16, isSigned: signed, modality: .rescale(slope: frame.slope, intercept: frame.intercept),
-            voi: .window(center: frame.center, width: frame.width_))
+            voi: .window(center: frame.windowCenter, width: frame.windowWidth))
         else { return [] }
         let params = sixray_voi_params(slope: frame.slope, intercept: frame.intercept,
-                                       center: frame.center, width: Swift.max(frame.width_, 1))
+                                       center: frame.windowCenter, width: Swift.max(frame.windowWidth, 1))
         var lut = [UInt8](repeating: 0, count: 65536)
         sixray_voi_build_lut(&lut, signed ? -32768 : 0, params)
 

@@ -2,45 +2,93 @@ import Foundation
 import Testing
 @testable import Imaging
 
-/// pydicom-data's 693_UNCR.dcm: a real 512×512 CT slice, Explicit VR Little Endian, signed
-/// 16-bit, Rescale Intercept −1024, Window 40/100; its Pixel Data element is the file's tail,
-/// so the test can take the frame without a DICOM parser (Imaging must not import one).
-let realCTPath = "/tmp/pv/lib/python3.11/site-packages/data_store/data/693_UNCR.dcm"
+/// Real frames from pydicom-data whose Pixel Data element is the file's tail (native, one
+/// frame), so the test can take the stored values without a DICOM parser (Imaging must not
+/// import one). Attributes are copied from the files (checked with pydicom).
+struct RealFrame: Sendable, CustomTestStringConvertible {
+    var file: String
+    var width: Int, height: Int
+    var bitsStored: Int, isSigned: Bool
+    var slope: Double, intercept: Double
+    var windows: [(Double, Double)]
+    var photometric: String
+    var testDescription: String { file }
 
-func realCTFrame() -> [Int16]? {
-    guard let data = FileManager.default.contents(atPath: realCTPath), data.count > 512 * 512 * 2 else { return nil }
-    let tail = data.suffix(512 * 512 * 2)
-    return tail.withUnsafeBytes { raw in
-        (0..<(512 * 512)).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+    var path: String { "/tmp/pv/lib/python3.11/site-packages/data_store/data/" + file }
+
+    /// Stored values, masked / sign-extended to Bits Stored as a decoder would.
+    func samples() -> [Int32]? {
+        let count = width * height
+        guard let data = FileManager.default.contents(atPath: path), data.count > count * 2 else { return nil }
+        let tail = data.suffix(count * 2)
+        let mask = (1 << bitsStored) - 1
+        return tail.withUnsafeBytes { raw in
+            (0..<count).map {
+                let word = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) & mask
+                let value = isSigned && word >= 1 << (bitsStored - 1) ? word - (1 << bitsStored) : word
+                return Int32(value)
+            }
+        }
     }
 }
 
-@Suite("Real CT frame")
+let realFrames: [RealFrame] = [
+    RealFrame(file: "693_UNCI.dcm", width: 512, height: 512, bitsStored: 14, isSigned: true,
+              slope: 1, intercept: -1024, windows: [(40, 100)], photometric: "MONOCHROME2"),
+    RealFrame(file: "MR2_UNCI.dcm", width: 1024, height: 1024, bitsStored: 12, isSigned: false,
+              slope: 3.774114, intercept: 0.000061, windows: [(1000, 2000)], photometric: "MONOCHROME2"),
+    RealFrame(file: "RG3_UNCI.dcm", width: 1760, height: 1760, bitsStored: 10, isSigned: false,
+              slope: 1, intercept: 0, windows: [(550, 1024)], photometric: "MONOCHROME1"),
+    RealFrame(file: "MR-SIEMENS-DICOM-WithOverlays.dcm", width: 484, height: 484, bitsStored: 12, isSigned: false,
+              slope: 1, intercept: 0, windows: [(450, 790), (200, 443)], photometric: "MONOCHROME2"),
+]
+
+let pydicomDataInstalled = FileManager.default.fileExists(atPath: realFrames[0].path)
+
+@Suite("Real frames (pydicom-data)")
 struct RealFrameTests {
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: realCTPath), "pydicom-data not installed"),
-          arguments: WindowPresets.builtIn.filter { $0.modality == "CT" })
-    func everyKernelEqualsTheReferenceAndTheOracle(preset: WindowPreset) throws {
-        let frame = try #require(realCTFrame())
-        guard case let .fixed(window) = preset.kind else { return }
-        for shape in PresentationLUTShape.allCases {
-            let p = try DisplayPipeline(bitsStored: 16, isSigned: true, modality: .rescale(slope: 1, intercept: -1024),
+    /// Each frame, under its own windows, its min–max default and (CT) every CT preset, in every
+    /// storage type the decoder may hand over: fast kernels == scalar reference == oracle.
+    @Test(.enabled(if: pydicomDataInstalled, "pydicom-data not installed"), arguments: realFrames)
+    func everyKernelEqualsTheReferenceAndTheOracle(frame: RealFrame) throws {
+        let values = try #require(frame.samples())
+        let modality = ModalityLUT.rescale(slope: frame.slope, intercept: frame.intercept)
+        let shape = PresentationLUTShape.implied(byPhotometricInterpretation: frame.photometric)
+        var windows = frame.windows.map { VOIWindow(center: $0.0, width: $0.1) }
+        if frame.intercept == -1024 {  // CT: every CT preset too
+            windows += WindowPresets.builtIn.compactMap { if case let .fixed(w) = $0.kind { w } else { nil } }
+        }
+        windows.append(try #require(WindowEstimate.fromFrame(values, modality: modality)))
+        for window in windows {
+            let p = try DisplayPipeline(bitsStored: frame.bitsStored, isSigned: frame.isSigned, modality: modality,
                                         voi: .window(window), presentation: shape)
-            let reference = p.applyReference(frame)
-            let oracle = frame.map {
-                Oracle.display(stored: Int($0), slope: 1, intercept: -1024, center: window.center, width: window.width,
-                               function: .linear, inverse: shape == .inverse)
+            // Output is a function of the stored value: compare the literal reference and the
+            // oracle over the whole stored range, then the kernels over every pixel.
+            let range = p.storedRange
+            let oracle = range.map {
+                Oracle.display(stored: $0, slope: frame.slope, intercept: frame.intercept, center: window.center,
+                               width: window.width, function: .linear, inverse: shape == .inverse)
             }
-            #expect(reference == oracle)
-            for kernel in DisplayPipeline.Kernel.allCases {
-                guard let k = p.using(kernel) else { continue }
-                #expect(k.apply(frame) == reference, "\(preset.id) \(kernel) \(shape)")
+            #expect(range.map { p.referenceValue(stored: $0) } == oracle, "\(frame.file) c=\(window.center) w=\(window.width)")
+            let reference = values.map { oracle[Int($0) - range.lowerBound] }
+            let as16: [UInt8] = frame.isSigned ? p.apply(values.map { Int16($0) }) : p.apply(values.map { UInt16($0) })
+            #expect(as16 == reference, "\(frame.file) c=\(window.center) w=\(window.width) kernel \(p.kernel)")
+            if let table = p.using(.lookupTable) {
+                #expect(table.apply(values) == reference, "\(frame.file) table kernel")
             }
         }
-        // The frame's own range gives the default window, which shows its full range.
-        let estimate = try #require(WindowEstimate.fromFrame(frame, modality: .rescale(slope: 1, intercept: -1024)))
-        let p = try DisplayPipeline(bitsStored: 16, isSigned: true, modality: .rescale(slope: 1, intercept: -1024),
-                                    voi: .window(estimate))
-        let out = p.apply(frame)
+    }
+
+    /// The min–max default window shows the frame's full range: darkest pixel black, brightest
+    /// white (inverted for MONOCHROME1).
+    @Test(.enabled(if: pydicomDataInstalled, "pydicom-data not installed"), arguments: realFrames)
+    func defaultWindowSpansTheFrame(frame: RealFrame) throws {
+        let values = try #require(frame.samples())
+        let modality = ModalityLUT.rescale(slope: frame.slope, intercept: frame.intercept)
+        let window = try #require(WindowEstimate.fromFrame(values, modality: modality))
+        let p = try DisplayPipeline(bitsStored: frame.bitsStored, isSigned: frame.isSigned, modality: modality,
+                                    voi: .window(window))
+        let out = p.apply(values)
         #expect(out.min() == 0 && out.max() == 255)
     }
 }
