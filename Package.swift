@@ -11,7 +11,9 @@ import PackageDescription
 // Measured on the dev machine: the VOI loop goes from ~150 µs to ~30 µs per 512×512 frame with
 // a native target, because LLVM can then use AVX2 for the auto-vectorized loop.
 let targetCPU = Context.environment["SIXRAY_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let cpuSwiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// SIXRAY_TUNED_CPU tells Imaging the build may use the CPU's vector multiply/min/max (AVX2 on
+// x86-64); it then prefers its fixed-point VOI kernel over the table (see DisplayPipeline.Kernel).
+let cpuSwiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("SIXRAY_TUNED_CPU")] } ?? []
 let cpuCSettings: [CSetting] = targetCPU.map { [.unsafeFlags(["-march=\($0)"])] } ?? []
 
 let swiftSettings: [SwiftSetting] = [

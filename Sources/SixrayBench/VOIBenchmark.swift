@@ -144,6 +144,17 @@ public enum VOIBenchmark {
                 medianMicroseconds: median(times), minMicroseconds: times.min() ?? 0,
                 exactOnFrame: exactFrame, exactOnAllInputs: exactAll, isCReference: isC))
         }
+        // One-time cost of compiling a pipeline (table over 65536 stored values + fixed-point
+        // derivation and its exhaustive check): paid on every window change.
+        let setupTimes = measure(minimumIterations: 3, targetSeconds: targetSeconds / 5) {
+            _ = try? DisplayPipeline(
+                bitsStored: 16, isSigned: signed, modality: .rescale(slope: frame.slope, intercept: frame.intercept),
+                voi: .window(center: frame.windowCenter, width: frame.windowWidth))
+        }
+        results.append(VOIBenchmarkResult(
+            kernel: "Swift setup", frame: frame.label, pixels: n,
+            medianMicroseconds: median(setupTimes), minMicroseconds: setupTimes.min() ?? 0,
+            exactOnFrame: false, exactOnAllInputs: false, isCReference: false))
         // Memory floor (reads the samples as 16-bit words, writes bytes).
         let floorTimes: [Double]
         switch frame.samples {
@@ -178,7 +189,7 @@ public enum VOIBenchmark {
                          + pad("exact(frame)", 14) + pad("exact(all 64K)", 16) + "vs fastest exact C")
             for r in rows {
                 let ratio = bestExactC.map { fmt(r.medianMicroseconds / $0, digits: 2) + "×" } ?? "n/a"
-                let isFloor = r.kernel.contains("floor")
+                let isFloor = r.kernel.contains("floor") || r.kernel.contains("setup")
                 lines.append("  " + pad(r.kernel, 18) + pad(fmt(r.medianMicroseconds, digits: 1), 12)
                              + pad(fmt(r.minMicroseconds, digits: 1), 12)
                              + pad(isFloor ? "-" : (r.exactOnFrame ? "yes" : "NO"), 14)

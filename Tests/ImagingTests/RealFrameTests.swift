@@ -71,11 +71,12 @@ struct RealFrameTests {
             }
             #expect(range.map { p.referenceValue(stored: $0) } == oracle, "\(frame.file) c=\(window.center) w=\(window.width)")
             let reference = values.map { oracle[Int($0) - range.lowerBound] }
-            let as16: [UInt8] = frame.isSigned ? p.apply(values.map { Int16($0) }) : p.apply(values.map { UInt16($0) })
-            #expect(as16 == reference, "\(frame.file) c=\(window.center) w=\(window.width) kernel \(p.kernel)")
-            if let table = p.using(.lookupTable) {
-                #expect(table.apply(values) == reference, "\(frame.file) table kernel")
+            let as16 = frame.isSigned ? Samples16.signed(values.map { Int16($0) }) : .unsigned(values.map { UInt16($0) })
+            for kernel in [DisplayPipeline.Kernel.fixedPoint, .lookupTable] {
+                guard let k = p.using(kernel) else { continue }
+                #expect(as16.apply(k) == reference, "\(frame.file) c=\(window.center) w=\(window.width) kernel \(kernel)")
             }
+            #expect(p.apply(values) == reference, "\(frame.file) Int32 storage")
         }
     }
 
@@ -90,5 +91,15 @@ struct RealFrameTests {
                                     voi: .window(window))
         let out = p.apply(values)
         #expect(out.min() == 0 && out.max() == 255)
+    }
+}
+
+enum Samples16 {
+    case signed([Int16]), unsigned([UInt16])
+    func apply(_ p: DisplayPipeline) -> [UInt8] {
+        switch self {
+        case let .signed(v): p.apply(v)
+        case let .unsigned(v): p.apply(v)
+        }
     }
 }
