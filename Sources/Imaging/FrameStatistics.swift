@@ -1,7 +1,9 @@
 /// Numeric summaries of one frame of stored values, for default windows and "auto" presets.
+/// `@inlinable` so that callers in other modules get code specialised for their sample type.
 public enum FrameStatistics {
     /// Smallest and largest value of `values`, or nil when empty. A plain loop over the buffer
     /// that LLVM vectorizes (min/max reductions).
+    @inlinable
     public static func minMax<T: StoredSample>(_ values: UnsafeBufferPointer<T>) -> (min: T, max: T)? {
         guard let base = values.baseAddress, !values.isEmpty else { return nil }
         var lo = base[0], hi = base[0]
@@ -14,12 +16,14 @@ public enum FrameStatistics {
     }
 
     /// `minMax` over an array.
+    @inlinable
     public static func minMax<T: StoredSample>(_ values: [T]) -> (min: T, max: T)? {
         values.withUnsafeBufferPointer { minMax($0) }
     }
 
     /// Histogram of values over `range` (values outside are clamped into it). The range must not
     /// exceed 2^20 bins. Returns nil for an empty or too large range.
+    @inlinable
     public static func histogram<T: StoredSample>(_ values: [T], range: ClosedRange<Int>) -> [Int]? {
         guard range.count <= 1 << 20 else { return nil }
         var bins = [Int](repeating: 0, count: range.count)
@@ -33,6 +37,7 @@ public enum FrameStatistics {
 
     /// The stored values at the `low` and `high` fractions (0...1) of the cumulative histogram:
     /// the smallest value with at least `fraction · count` samples at or below it.
+    @inlinable
     public static func percentiles<T: StoredSample>(_ values: [T], low: Double, high: Double) -> (low: Int, high: Int)? {
         guard let (mn, mx) = minMax(values) else { return nil }
         let range = Int(mn)...Int(mx)

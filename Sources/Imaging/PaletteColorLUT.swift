@@ -9,7 +9,7 @@ public struct PaletteColorLUT: Sendable, Equatable {
     public var green: LUTTable
     public var blue: LUTTable
     /// Compiled 8-bit RGB per stored value of `storedRange` (interleaved r, g, b).
-    let rgb: [UInt8]
+    @usableFromInline let rgb: [UInt8]
     public let storedRange: ClosedRange<Int>
 
     /// - Parameters:
@@ -47,6 +47,7 @@ public struct PaletteColorLUT: Sendable, Equatable {
     }
 
     /// Interleaved RGB for a frame of stored indices.
+    @inlinable
     public func apply<T: StoredSample>(_ values: [T]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: values.count * 3)
         let lo = storedRange.lowerBound, hi = storedRange.upperBound

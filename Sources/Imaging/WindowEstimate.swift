@@ -16,6 +16,7 @@ public enum WindowEstimate {
     }
 
     /// `fromRange` over the modality values of a frame's stored values.
+    @inlinable
     public static func fromFrame<T: StoredSample>(_ values: [T], modality: ModalityLUT) -> VOIWindow? {
         guard let (mn, mx) = FrameStatistics.minMax(values) else { return nil }
         let (lo, hi) = modalityBounds(Int(mn), Int(mx), modality)
@@ -23,6 +24,7 @@ public enum WindowEstimate {
     }
 
     /// `fromRange` between two percentiles (fractions 0...1) of the frame's stored values.
+    @inlinable
     public static func fromPercentiles<T: StoredSample>(
         _ values: [T], modality: ModalityLUT, low: Double = 0.005, high: Double = 0.995
     ) -> VOIWindow? {
@@ -33,6 +35,7 @@ public enum WindowEstimate {
         return w
     }
 
+    @usableFromInline
     static func modalityBounds(_ a: Int, _ b: Int, _ modality: ModalityLUT) -> (Double, Double) {
         switch modality {
         case .rescale:

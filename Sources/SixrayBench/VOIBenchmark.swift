@@ -175,6 +175,19 @@ public enum VOIBenchmark {
         return results
     }
 
+    /// What `sixray bench voi` runs: a 512×512 CT frame (the given real one, else the synthetic
+    /// phantom) under a brain (40/80) and a lung (−600/1500) window, then a 4096×3328 16-bit
+    /// frame (the given one, else synthetic). Returns the results; print them with `report`.
+    public static func runStandardSuite(ct: Frame? = nil, large: Frame? = nil) -> [VOIBenchmarkResult] {
+        let ctFrame = ct ?? syntheticCT()
+        let frames = [
+            ctFrame.windowed(center: 40, width: 80),
+            ctFrame.windowed(center: -600, width: 1500),
+            large ?? syntheticLargeFrame(),
+        ]
+        return frames.flatMap { run(frame: $0) }
+    }
+
     /// A text table of `results`, grouped by frame, with each row's median time relative to the
     /// fastest **exact** C reference on the same frame (the number the target "≤ 1.2×" is about).
     public static func report(_ results: [VOIBenchmarkResult]) -> String {

@@ -24,18 +24,27 @@ if args.count >= 5, args[1] == "--raw" {
     let samples: VOIBenchmark.Samples = signed ? .signed(words.map { Int16(bitPattern: $0) }) : .unsigned(words)
     let base = VOIBenchmark.Frame(name: url.lastPathComponent, width: w, height: h, samples: samples,
                                   slope: slope, intercept: intercept, windowCenter: 40, windowWidth: 80)
-    frames = [base, base.windowed(center: -600, width: 1500)]
-} else {
-    let ct = VOIBenchmark.syntheticCT()
-    frames = [ct, ct.windowed(center: -600, width: 1500), VOIBenchmark.syntheticLargeFrame()]
+    // Large frames (DX/MG) have no CT window: use the frame's min–max default window.
+    let modality = ModalityLUT.rescale(slope: slope, intercept: intercept)
+    let estimate: VOIWindow? = switch samples {
+    case let .signed(v): WindowEstimate.fromFrame(v, modality: modality)
+    case let .unsigned(v): WindowEstimate.fromFrame(v, modality: modality)
+    }
+    if w * h > 1 << 20, let estimate {
+        frames = [base.windowed(center: estimate.center, width: estimate.width)]
+    } else {
+        frames = [base]
+    }
 }
 
 func w_h(_ a: [String]) -> String { a.count >= 5 ? "\(a[3])×\(a[4])" : "?" }
 
-var all: [VOIBenchmarkResult] = []
-for frame in frames {
-    all += VOIBenchmark.run(frame: frame)
-}
+// A 512×512 frame given on the command line replaces the synthetic CT; a larger one the
+// synthetic 4096×3328 frame.
+let given = frames.first
+let all = VOIBenchmark.runStandardSuite(
+    ct: given.flatMap { $0.width * $0.height <= 1 << 20 ? $0 : nil },
+    large: given.flatMap { $0.width * $0.height > 1 << 20 ? $0 : nil })
 print(VOIBenchmark.report(all))
 let cpu = ProcessInfo.processInfo.environment["SIXRAY_TARGET_CPU"] ?? "(default)"
 print("SIXRAY_TARGET_CPU at build time is what matters; at run time it is \(cpu).")
