@@ -11,7 +11,9 @@ import PackageDescription
 // Measured on the dev machine: the VOI loop goes from ~150 µs to ~30 µs per 512×512 frame with
 // a native target, because LLVM can then use AVX2 for the auto-vectorized loop.
 let targetCPU = Context.environment["SIXRAY_TARGET_CPU"].flatMap { $0.isEmpty ? nil : $0 }
-let cpuSwiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// SIXRAY_TUNED_CPU tells Imaging the build may use the CPU's vector multiply/min/max (AVX2 on
+// x86-64); it then prefers its fixed-point VOI kernel over the table (see DisplayPipeline.Kernel).
+let cpuSwiftSettings: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("SIXRAY_TUNED_CPU")] } ?? []
 let cpuCSettings: [CSetting] = targetCPU.map { [.unsafeFlags(["-march=\($0)"])] } ?? []
 
 let swiftSettings: [SwiftSetting] = [
@@ -32,9 +34,14 @@ let package = Package(
         .library(name: "DICOMCodecs", targets: ["DICOMCodecs"]),
         .library(name: "TerminalGraphics", targets: ["TerminalGraphics"]),
         .library(name: "Workstation", targets: ["Workstation"]),
+        // Benchmark runners (Swift hot loops against plain C references); used by `sixray bench`
+        // and by the separate Benchmarks/ package.
+        .library(name: "SixrayBench", targets: ["SixrayBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // RealModule: libm's exp for the SIGMOID VOI function without importing Foundation in Imaging.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -48,7 +55,18 @@ let package = Package(
 
         // Layer 1
         .target(name: "DICOMCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .target(name: "Imaging", swiftSettings: swiftSettings + cpuSwiftSettings),
+        .target(
+            name: "Imaging",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings + cpuSwiftSettings),
+        // Plain C references for the benchmarks only (never linked into the app's hot paths).
+        .target(
+            name: "CReference",
+            cSettings: [.unsafeFlags(["-O3"])] + cpuCSettings),
+        .target(
+            name: "SixrayBench",
+            dependencies: ["Imaging", "CReference"],
+            swiftSettings: swiftSettings + cpuSwiftSettings),
 
         // Layer 2
         .target(

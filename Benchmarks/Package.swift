@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+//
+// Benchmarks for Sixray's hot loops, kept out of the main package so that `swift build` and
+// `swift test` never compile package-benchmark.
+//
+//   swift run -c release --package-path Benchmarks voi-bench            # ratios vs plain C
+//   swift package --package-path Benchmarks benchmark --target VOI       # package-benchmark
+//
+// Set SIXRAY_TARGET_CPU=native (as Scripts/build does) so the Swift kernels and the C
+// references are compiled for the same CPU.
+
+import PackageDescription
+
+let package = Package(
+    name: "SixrayBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "Sixray", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Plain runner: prints each kernel's time, exactness and ratio to the fastest exact C.
+        .executableTarget(
+            name: "voi-bench",
+            dependencies: [.product(name: "SixrayBench", package: "Sixray"), .product(name: "Imaging", package: "Sixray")],
+            path: "Sources/voi-bench"),
+        // package-benchmark suite (same kernels, with its statistics and baselines).
+        .executableTarget(
+            name: "VOI",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "SixrayBench", package: "Sixray"),
+                .product(name: "Imaging", package: "Sixray"),
+            ],
+            path: "Benchmarks/VOI",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+    ],
+    swiftLanguageModes: [.v6]
+)
