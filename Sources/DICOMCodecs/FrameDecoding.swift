@@ -1,3 +1,5 @@
+import DICOMCore
+
 /// Decodes one frame of Pixel Data.
 ///
 /// - For native syntaxes `bytes` is the *whole* Pixel Data value (all frames, as stored, without
@@ -7,9 +9,13 @@
 /// - For encapsulated syntaxes `bytes` is the frame's codestream (its fragments concatenated) and
 ///   `frameIndex` only labels errors.
 /// - `bigEndian` overrides the byte order of native data (nil: from the transfer syntax).
+/// - `pixelDataVR` is the VR Pixel Data was read with: in Explicit VR Big Endian, 8-bit samples
+///   in an OW value were written as byte-swapped 16-bit words and are swapped back (as pydicom
+///   does); OB values and 1-bit data are used as stored.
 public func decodeFrame(
     _ bytes: UnsafeRawBufferPointer, frameIndex: Int, transferSyntaxUID: String,
-    description: PixelDescription, bigEndian: Bool? = nil, registry: CodecRegistry = .standard
+    description: PixelDescription, bigEndian: Bool? = nil, pixelDataVR: VR = .OW,
+    registry: CodecRegistry = .standard
 ) throws(CodecError) -> DecodedFrame {
     let codec = try registry.require(transferSyntaxUID, frameIndex: frameIndex)
     let context = DecodeContext(uid: codec.uid, frameIndex: frameIndex, description: description)
@@ -20,7 +26,7 @@ public func decodeFrame(
     switch codec.method {
     case .nativeLittleEndian, .nativeBigEndian:
         let big = bigEndian ?? (codec.method == .nativeBigEndian)
-        return try NativeDecoder.decode(bytes, bigEndian: big, context: context)
+        return try NativeDecoder.decode(bytes, bigEndian: big, swapOW8: big && pixelDataVR == .OW, context: context)
     case .rle:
         return try RLEDecoder.decode(bytes, context: context)
     case .jpegDCT:
@@ -37,13 +43,13 @@ public func decodeFrame(
 /// Convenience overload for any byte collection (copied to contiguous storage when needed).
 public func decodeFrame<Bytes: Collection<UInt8>>(
     _ bytes: Bytes, frameIndex: Int, transferSyntaxUID: String, description: PixelDescription,
-    bigEndian: Bool? = nil, registry: CodecRegistry = .standard
+    bigEndian: Bool? = nil, pixelDataVR: VR = .OW, registry: CodecRegistry = .standard
 ) throws(CodecError) -> DecodedFrame {
     let result: Result<DecodedFrame, CodecError>? = bytes.withContiguousStorageIfAvailable { buffer in
         Result { () throws(CodecError) -> DecodedFrame in
             try decodeFrame(
                 UnsafeRawBufferPointer(buffer), frameIndex: frameIndex, transferSyntaxUID: transferSyntaxUID,
-                description: description, bigEndian: bigEndian, registry: registry)
+                description: description, bigEndian: bigEndian, pixelDataVR: pixelDataVR, registry: registry)
         }
     }
     if let result { return try result.get() }
@@ -52,7 +58,7 @@ public func decodeFrame<Bytes: Collection<UInt8>>(
         Result { () throws(CodecError) -> DecodedFrame in
             try decodeFrame(
                 raw, frameIndex: frameIndex, transferSyntaxUID: transferSyntaxUID, description: description,
-                bigEndian: bigEndian, registry: registry)
+                bigEndian: bigEndian, pixelDataVR: pixelDataVR, registry: registry)
         }
     }
     return try copied.get()

@@ -15,7 +15,7 @@ enum NativeDecoder {
         return (bytes * 8, bytes)
     }
 
-    static func decode(_ data: UnsafeRawBufferPointer, bigEndian: Bool, context: DecodeContext) throws(CodecError)
+    static func decode(_ data: UnsafeRawBufferPointer, bigEndian: Bool, swapOW8: Bool, context: DecodeContext) throws(CodecError)
         -> DecodedFrame
     {
         let d = context.description
@@ -36,11 +36,7 @@ enum NativeDecoder {
             }
             var values = [Int32](repeating: 0, count: length.bits)
             for i in 0..<length.bits {
-                var bit = startBit + i
-                if bigEndian {
-                    // OW in big endian: the 16-bit words were byte swapped on writing.
-                    bit = ((bit >> 3) ^ 1) << 3 | (bit & 7)
-                }
+                let bit = startBit + i
                 let byteIndex = bit >> 3
                 guard byteIndex < data.count else { break }
                 values[i] = Int32((data[byteIndex] >> UInt8(bit & 7)) & 1)
@@ -61,6 +57,14 @@ enum NativeDecoder {
         values.withUnsafeMutableBufferPointer { out in
             let p = base.assumingMemoryBound(to: UInt8.self)
             switch (width, bigEndian) {
+            case (1, _) where swapOW8:
+                // Byte k of the logical stream is stored at k ^ 1 (16-bit words swapped);
+                // an odd-length value's padding byte makes the last word complete.
+                let available = data.count - start
+                for i in 0..<count {
+                    let j = ((start + i) ^ 1) - start
+                    out[i] = j < available ? normalize(UInt32(p[j])) : 0
+                }
             case (1, _):
                 for i in 0..<count { out[i] = normalize(UInt32(p[i])) }
             case (2, false):
