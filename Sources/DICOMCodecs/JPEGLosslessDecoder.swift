@@ -42,31 +42,28 @@ struct LosslessJPEGFailure: Error {
     let message: String
 }
 
-/// A canonical Huffman table (ISO/IEC 10918-1 C.2, F.2.2.3 decoding procedure).
+/// A canonical Huffman table (ISO/IEC 10918-1 C.2, Annex C code generation), expanded into a
+/// 2^16-entry lookup: entry = code length << 8 | symbol for every 16-bit window that starts
+/// with the code; 0 marks windows that start with no valid code.
 struct HuffmanTable {
-    var maxcode = [Int32](repeating: -1, count: 18)
-    var valptr = [Int32](repeating: 0, count: 17)
-    var mincode = [Int32](repeating: 0, count: 17)
-    var values: [UInt8] = []
+    var lookup: [UInt32]
 
     init(counts: [Int], values: [UInt8]) {
-        self.values = values
-        var code: Int32 = 0
-        var k: Int32 = 0
+        lookup = [UInt32](repeating: 0, count: 1 << 16)
+        var code = 0
+        var k = 0
         for l in 1...16 {
-            let n = Int32(counts[l - 1])
-            if n > 0 {
-                valptr[l] = k
-                mincode[l] = code
-                code += n
-                k += n
-                maxcode[l] = code - 1
-            } else {
-                maxcode[l] = -1
+            for _ in 0..<counts[l - 1] {
+                guard k < values.count, code < (1 << l) else { return }
+                let first = code << (16 - l)
+                let last = (code + 1) << (16 - l)
+                let entry = UInt32(l) << 8 | UInt32(values[k])
+                for w in first..<last { lookup[w] = entry }
+                code += 1
+                k += 1
             }
             code <<= 1
         }
-        maxcode[17] = Int32.max
     }
 }
 
@@ -242,26 +239,18 @@ struct LosslessJPEG {
     }
 
     @inline(__always)
-    mutating func decodeSymbol(_ t: HuffmanTable) throws(Failure) -> Int {
+    mutating func decodeSymbol(_ lookup: UnsafePointer<UInt32>) throws(Failure) -> Int {
         if bitCount < 16 { fill() }
-        let peek = Int32(truncatingIfNeeded: bitBuffer >> 48)
-        var l = 1
-        while l <= 16 {
-            let code = peek >> Int32(16 - l)
-            if code <= t.maxcode[l] {
-                bitBuffer <<= UInt64(l)
-                bitCount -= l
-                let index = Int(t.valptr[l] + code - t.mincode[l])
-                guard index < t.values.count else { break }
-                return Int(t.values[index])
-            }
-            l += 1
-        }
-        throw Failure(kind: .corrupt, message: "invalid Huffman code at byte \(pos)")
+        let entry = lookup[Int(truncatingIfNeeded: bitBuffer >> 48)]
+        guard entry != 0 else { throw Failure(kind: .corrupt, message: "invalid Huffman code at byte \(pos)") }
+        let length = Int(entry >> 8)
+        bitBuffer <<= UInt64(length)
+        bitCount -= length
+        return Int(entry & 0xFF)
     }
 
     @inline(__always)
-    mutating func decodeDifference(_ t: HuffmanTable) throws(Failure) -> Int32 {
+    mutating func decodeDifference(_ t: UnsafePointer<UInt32>) throws(Failure) -> Int32 {
         let s = try decodeSymbol(t)
         if s == 0 { return 0 }
         if s == 16 { return 32768 }
@@ -302,7 +291,7 @@ struct LosslessJPEG {
         let ns = Int(data[s])
         guard ns >= 1, e - s >= 1 + 2 * ns + 3 else { throw Failure(kind: .corrupt, message: "SOS segment too short") }
         var comps: [Int] = []
-        var huff: [HuffmanTable] = []
+        var huff: [UInt32] = []  // the scan components' lookup tables, one after the other
         for k in 0..<ns {
             let id = Int(data[s + 1 + 2 * k])
             guard let c = componentIDs.firstIndex(of: id) else {
@@ -313,7 +302,7 @@ struct LosslessJPEG {
                 throw Failure(kind: .corrupt, message: "scan uses undefined Huffman table \(td)")
             }
             comps.append(c)
-            huff.append(table)
+            huff.append(contentsOf: table.lookup)
         }
         let predictor = Int(data[s + 1 + 2 * ns])
         let pt = Int(data[s + 3 + 2 * ns] & 15)
@@ -332,7 +321,10 @@ struct LosslessJPEG {
         defer { planes = samples }
         let plane = w * height
         let offsets = comps.map { $0 * plane }
+        let huffmanTables = huff
         try samples.withUnsafeMutableBufferPointer { (p) throws(Failure) in
+          try huffmanTables.withUnsafeBufferPointer { (lookups) throws(Failure) in
+            guard let lookupBase = lookups.baseAddress else { return }
             var mcusLeft = restartInterval
             var firstLine = true
             var resetPending = true
@@ -348,7 +340,7 @@ struct LosslessJPEG {
                         mcusLeft -= 1
                     }
                     for k in 0..<ns {
-                        let diff = try decodeDifference(huff[k])
+                        let diff = try decodeDifference(lookupBase + (k << 16))
                         let i = offsets[k] + y * w + x
                         let prediction: Int32
                         if resetPending {
@@ -383,6 +375,7 @@ struct LosslessJPEG {
             if pt > 0 {
                 for o in offsets { for i in o..<(o + plane) { p[i] = (p[i] << Int32(pt)) & mask } }
             }
+          }
         }
     }
 }
