@@ -268,6 +268,7 @@ struct LosslessJPEG {
     /// After a restart interval: drop the remaining bits and consume the RSTn marker.
     mutating func processRestart() {
         resetBits()
+        paddedBytes = 0
         while pos + 1 < data.count && data[pos] == 0xFF && data[pos + 1] == 0xFF { pos += 1 }
         if pos + 1 < data.count && data[pos] == 0xFF && (0xD0...0xD7).contains(data[pos + 1]) {
             pos += 2
