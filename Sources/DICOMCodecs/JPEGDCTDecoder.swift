@@ -5,8 +5,12 @@ import CJPEG
 /// libjpeg-turbo 2.1 as shipped by Debian is built for 8-bit samples only, so 12-bit JPEG
 /// Extended frames are refused with `unsupportedFeature` naming the precision.
 ///
-/// Colour (PS3.5 8.2.1): with YBR_FULL_422 / YBR_FULL the codestream holds YCbCr, which is
-/// returned as RGB; with RGB the components are returned as coded (no colour transform).
+/// Colour (PS3.5 8.2.1): libjpeg delivers the components as coded (chroma upsampled by libjpeg,
+/// no colour transform); YBR_FULL_422 / YBR_FULL are then converted to RGB with pydicom's
+/// Float32 formula (`ColorSpace`), RGB is returned as is. This matches pydicom 3.0.2 (whose
+/// GDCM plugin also returns YCbCr and converts afterwards) bit for bit on every test file;
+/// letting libjpeg convert with its integer tables instead differs by ±1 on ~0.01% of samples
+/// (US1_UNCR baseline: 103 of 921600).
 enum JPEGDCTDecoder {
     static func decode(_ data: UnsafeRawBufferPointer, context: DecodeContext) throws(CodecError) -> DecodedFrame {
         let d = context.description
@@ -32,7 +36,7 @@ enum JPEGDCTDecoder {
         guard d.bitsAllocated == 8 else {
             throw context.error(.descriptionMismatch("8-bit JPEG samples with Bits Allocated \(d.bitsAllocated)"))
         }
-        let transform: Int32 = colorTransform(context)
+        let transform: Int32 = 0
         let count = d.rows * d.columns * d.samplesPerPixel
         var info = sixray_jpeg_info()
         var message = [CChar](repeating: 0, count: Int(JMSG_LENGTH_MAX))
@@ -52,13 +56,7 @@ enum JPEGDCTDecoder {
         let normalize = SampleNormalizer(bitsStored: d.bitsStored, highBit: d.bitsStored - 1, signed: context.signed)
         let values = out.map { normalize(UInt32($0)) }
         let type = DecodedFrame.SampleType.forContainer(bytes: 1, signed: context.signed)
-        return context.frame(values: values, sampleType: type, convertYBR: transform == 0)
-    }
-
-    /// 1: libjpeg converts YCbCr → RGB; 0: components as coded.
-    static func colorTransform(_ context: DecodeContext) -> Int32 {
-        guard context.description.samplesPerPixel == 3 else { return 0 }
-        return context.convertsYBRToRGB ? 1 : 0
+        return context.frame(values: values, sampleType: type)
     }
 }
 
