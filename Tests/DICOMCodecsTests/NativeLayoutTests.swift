@@ -135,3 +135,56 @@ struct NativeLayoutTests {
         }
     }
 }
+
+@Suite("frame indexing and registry")
+struct FrameIndexTests {
+    @Test("native frame index outside Number of Frames is a typed error")
+    func outOfRange() {
+        let d = PixelDescription(rows: 1, columns: 2, bitsAllocated: 8, bitsStored: 8, numberOfFrames: 2)
+        #expect {
+            try decodeFrame([UInt8](repeating: 0, count: 4), frameIndex: 2, transferSyntaxUID: "1.2.840.10008.1.2", description: d)
+        } throws: { error in
+            (error as? CodecError)?.description
+                == "Implicit VR Little Endian frame 3 (1.2.840.10008.1.2): frame index out of range, Number of Frames is 2"
+        }
+        #expect(throws: CodecError.self) {
+            try decodeFrame([UInt8](repeating: 0, count: 4), frameIndex: -1, transferSyntaxUID: "1.2.840.10008.1.2", description: d)
+        }
+    }
+
+    @Test("multi-frame native: frame k starts at k × frame length")
+    func secondFrame() throws {
+        let d = PixelDescription(rows: 1, columns: 2, bitsAllocated: 16, bitsStored: 16, numberOfFrames: 3)
+        let bytes: [UInt8] = [1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0]
+        let f = try decodeFrame(bytes, frameIndex: 2, transferSyntaxUID: "1.2.840.10008.1.2.1", description: d)
+        #expect(f.values == [5, 6])
+    }
+
+    @Test("registry: every decoded syntax has a method, encapsulation follows the method, padding ignored")
+    func registry() throws {
+        let r = CodecRegistry.standard
+        #expect(r.codecs.count == 16)
+        #expect(try r.require("1.2.840.10008.1.2.4.80\0").method == .jpegLS)
+        #expect(r.codec(for: "1.2.840.10008.1.2.2")?.isEncapsulated == false)
+        #expect(r.codec(for: "1.2.840.10008.1.2.4.201")?.method == .jpeg2000)
+        #expect(r.codec(for: "1.2.840.10008.1.2.4.50")?.isLossy == true)
+        #expect(r.codec(for: "1.2.840.10008.1.2.4.100") == nil)
+    }
+
+    @Test("RLE: PackBits literal, replicate and no-op runs; short segment is an error")
+    func rle() throws {
+        let d = PixelDescription(rows: 1, columns: 6, bitsAllocated: 8, bitsStored: 8)
+        var frame = [UInt8](repeating: 0, count: 64)
+        frame[0] = 1
+        frame[4] = 64
+        frame += [0x01, 7, 8, 0x80, 0xFD, 9]  // literal 2, no-op, replicate 4
+        let f = try decodeFrame(frame, frameIndex: 0, transferSyntaxUID: "1.2.840.10008.1.2.5", description: d)
+        #expect(f.values == [7, 8, 9, 9, 9, 9])
+        let short = Array(frame.dropLast(2))
+        #expect {
+            try decodeFrame(short, frameIndex: 0, transferSyntaxUID: "1.2.840.10008.1.2.5", description: d)
+        } throws: { error in
+            (error as? CodecError)?.description == "RLE Lossless frame 1 (1.2.840.10008.1.2.5): RLE segment 1 decodes to 2 bytes, expected 6"
+        }
+    }
+}
