@@ -24,6 +24,8 @@ enum CodecFixtures {
         var frameShape: [Int]
         var fragmentLengths: [Int]?
         var pydicomGrouping: [[Int]]?
+        /// pydicom could not decode this file; we must throw a CodecError.
+        var expectError: Bool?
 
         var pixelDescription: PixelDescription {
             let d = description

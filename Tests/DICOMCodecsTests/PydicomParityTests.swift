@@ -25,6 +25,15 @@ struct PydicomParityTests {
     func frameMatchesPydicom(_ name: String) throws {
         let meta = try CodecFixtures.meta(name)
         let native = meta.encapsulated ? nil : try CodecFixtures.bytes(name, "pixeldata.bin")
+        if meta.expectError == true {
+            let input = try native ?? CodecFixtures.bytes(name, "frame_0.bin")
+            #expect(throws: CodecError.self, "\(name): pydicom refuses it (\(meta.note))") {
+                try decodeFrame(
+                    input, frameIndex: 0, transferSyntaxUID: meta.transferSyntaxUID, description: meta.pixelDescription,
+                    bigEndian: meta.bigEndian, pixelDataVR: meta.pixelVR.flatMap(VR.init(rawValue:)) ?? .OW)
+            }
+            return
+        }
         for k in meta.frames {
             let input = try native ?? CodecFixtures.bytes(name, "frame_\(k).bin")
             let expected = try CodecFixtures.bytes(name, "expected_\(k).bin")
