@@ -136,7 +136,13 @@ public struct DataSet: Sendable {
     public func ints(_ element: DataElement) -> [Int]? {
         switch element.vr {
         case .IS, .DS:
-            return strings(element).map { Int(trimBoth($0)) ?? Int(Double(trimBoth($0)) ?? .nan) }.compactMap { $0 }
+            return strings(element).compactMap { text -> Int? in
+                let t = trimBoth(text)
+                if let i = Int(t) { return i }
+                // "12.0" is seen for IS; anything that is not a finite integral number is skipped.
+                guard let d = Double(t), d.isFinite, d == d.rounded(), abs(d) < 9.0e18 else { return nil }
+                return Int(d)
+            }
         case .US, .SS, .UL, .SL, .SV, .UV, .OW, .OL, .OV:
             guard let b = element.valueBytes() else { return nil }
             return NumericDecoding.integers(b, vr: element.vr, bigEndian: isBigEndian)
