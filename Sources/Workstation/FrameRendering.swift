@@ -101,7 +101,7 @@ public struct DisplayAttributes: Sendable {
     /// LUT Data as 16-bit words; 8-bit tables packed one entry per byte are unpacked.
     static func lutWords(_ item: DataSet, _ tag: Tag, entries: Int, bits: Int) -> [UInt16] {
         guard let raw = item[tag]?.valueBytes() else { return [] }
-        let packedBytes = raw.count == entries || (raw.count == entries + 1 && entries & 1 == 1)
+        let packedBytes = raw.count == entries || (raw.count - 1 == entries && entries & 1 == 1)
         if bits <= 8 && packedBytes {
             return raw.prefix(entries).map { UInt16($0) }
         }
