@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sixray",
             dependencies: [
-                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics",
+                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
