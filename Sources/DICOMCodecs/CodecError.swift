@@ -25,8 +25,11 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     let kind: Kind
     /// Transfer syntax UID the frame was encoded with.
     public let transferSyntaxUID: String
-    /// 0-based frame index.
+    /// 0-based frame index (messages print it 1-based).
     public let frameIndex: Int
+
+    /// PS3.6 name of the transfer syntax, or the UID when unknown.
+    public var transferSyntaxName: String { TransferSyntaxCodec.name(of: transferSyntaxUID) }
 
     init(_ kind: Kind, transferSyntaxUID: String, frameIndex: Int) {
         self.kind = kind
@@ -55,8 +58,7 @@ public struct CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let name = TransferSyntaxCodec.name(of: transferSyntaxUID)
-        let prefix = "\(name) frame \(frameIndex + 1) (\(transferSyntaxUID))"
+        let prefix = "\(transferSyntaxName) frame \(frameIndex + 1) (\(transferSyntaxUID))"
         switch kind {
         case .unsupportedTransferSyntax:
             return "\(prefix): no pixel data decoder for this transfer syntax"

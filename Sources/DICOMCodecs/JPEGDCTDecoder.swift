@@ -3,7 +3,7 @@ import CJPEG
 /// JPEG DCT-based processes (ISO/IEC 10918-1; PS3.5 A.4.1, 8.2.1) through libjpeg-turbo.
 ///
 /// libjpeg-turbo 2.1 as shipped by Debian is built for 8-bit samples only, so 12-bit JPEG
-/// Extended frames are refused with `unsupportedFeature` naming the precision.
+/// Extended frames go to `JPEG12BitDecoder` (Swift, IJG-exact IDCT).
 ///
 /// Colour (PS3.5 8.2.1): libjpeg delivers the components as coded (chroma upsampled by libjpeg,
 /// no colour transform); YBR_FULL_422 / YBR_FULL are then converted to RGB with pydicom's
@@ -19,9 +19,11 @@ enum JPEGDCTDecoder {
         }
         let frameHeader: JPEGFrameHeader
         do { frameHeader = try JPEGFrameHeader.scan(data) } catch { throw context.error(.corruptCodestream(error.message)) }
+        if frameHeader.precision == 12 {
+            return try decode12Bit(data, context: context)
+        }
         guard frameHeader.precision == 8 else {
-            throw context.error(.unsupportedFeature(
-                "\(frameHeader.precision)-bit JPEG DCT samples (libjpeg-turbo here is built for 8-bit only)"))
+            throw context.error(.unsupportedFeature("\(frameHeader.precision)-bit JPEG DCT samples"))
         }
         guard frameHeader.isDCT else {
             throw context.error(.unsupportedFeature(String(format0x: frameHeader.marker) + " is not a DCT frame"))
@@ -56,6 +58,37 @@ enum JPEGDCTDecoder {
         let normalize = SampleNormalizer(bitsStored: d.bitsStored, highBit: d.bitsStored - 1, signed: context.signed)
         let values = out.map { normalize(UInt32($0)) }
         let type = DecodedFrame.SampleType.forContainer(bytes: 1, signed: context.signed)
+        return context.frame(values: values, sampleType: type)
+    }
+}
+
+extension JPEGDCTDecoder {
+    static func decode12Bit(_ data: UnsafeRawBufferPointer, context: DecodeContext) throws(CodecError) -> DecodedFrame {
+        let d = context.description
+        guard d.bitsAllocated == 16 else {
+            throw context.error(.descriptionMismatch("12-bit JPEG samples with Bits Allocated \(d.bitsAllocated)"))
+        }
+        var decoder = JPEG12BitDecoder(
+            data: data, expectedWidth: d.columns, expectedHeight: d.rows, expectedComponents: d.samplesPerPixel)
+        do {
+            try decoder.run()
+        } catch {
+            switch error.kind {
+            case .unsupported: throw context.error(.unsupportedFeature(error.message))
+            case .mismatch: throw context.error(.descriptionMismatch(error.message))
+            case .corrupt: throw context.error(.corruptCodestream(error.message))
+            }
+        }
+        let normalize = SampleNormalizer(bitsStored: d.bitsStored, highBit: d.bitsStored - 1, signed: context.signed)
+        let pixels = d.rows * d.columns
+        let spp = d.samplesPerPixel
+        var values = [Int32](repeating: 0, count: pixels * spp)
+        decoder.planes.withUnsafeBufferPointer { planes in
+            for c in 0..<spp {
+                for i in 0..<pixels { values[i * spp + c] = normalize(UInt32(truncatingIfNeeded: planes[c * pixels + i])) }
+            }
+        }
+        let type = DecodedFrame.SampleType.forContainer(bytes: 2, signed: context.signed)
         return context.frame(values: values, sampleType: type)
     }
 }

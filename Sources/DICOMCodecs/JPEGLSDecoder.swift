@@ -55,6 +55,15 @@ enum JPEGLSDecoder {
 
         // pydicom (GDCM plugin) returns 8-bit containers for precision ≤ 8, else 16-bit.
         let type = DecodedFrame.SampleType.forContainer(bytes: width, signed: context.signed)
+        // Fast path: unsigned, colour-by-pixel, no colour conversion: CharLS's little-endian
+        // output already is the frame (its values are < 2^precision).
+        if !context.signed && !context.convertsYBRToRGB
+            && (d.samplesPerPixel == 1 || interleave != CHARLS_INTERLEAVE_MODE_NONE)
+        {
+            return DecodedFrame(
+                rows: d.rows, columns: d.columns, samplesPerPixel: d.samplesPerPixel, sampleType: type,
+                photometricInterpretation: context.outputPhotometric, bytes: out)
+        }
         let normalize = SampleNormalizer(bitsStored: precision, highBit: precision - 1, signed: context.signed)
         var values = [Int32](repeating: 0, count: count)
         out.withUnsafeBufferPointer { p in

@@ -26,6 +26,8 @@ enum CodecFixtures {
         var pydicomGrouping: [[Int]]?
         /// pydicom could not decode this file; we must throw a CodecError.
         var expectError: Bool?
+        /// 12-bit JPEG: expected_ijg_K.bin holds DCMTK dcmdjpeg's (IJG) decode.
+        var ijgReference: Bool?
 
         var pixelDescription: PixelDescription {
             let d = description

@@ -13,7 +13,7 @@ struct CodecTimingTests {
         arguments: [
             "var_CT_small_dcmcjpls", "var_RG1_UNCR_dcmcjpls", "file_MR2_J2KR", "var_RG1_UNCR_gdcm_j2k",
             "var_CT_small_htj2k", "var_RG1_UNCR_dcmcjpeg_sv1", "var_RG1_UNCR_dcmcrle", "file_SC_rgb_jpeg_gdcm",
-            "var_US1_UNCR_gdcm_j2k", "file_RG1_UNCR",
+            "var_US1_UNCR_gdcm_j2k", "file_RG1_UNCR", "file_JPGExtended", "var_RG1_UNCR_dcmcjpeg_ee",
         ])
     func timing(_ name: String) throws {
         let meta = try CodecFixtures.meta(name)

@@ -9,7 +9,7 @@ struct CorruptInputTests {
     static let cases = [
         "var_emri_small_dcmcrle", "file_SC_rgb_jpeg_gdcm", "file_JPEG-LL", "var_SC_rgb_dcmcjpeg_p4",
         "var_CT_small_dcmcjpls", "file_JPEGLSNearLossless_16", "file_MR2_J2KR", "var_CT_small_htj2k",
-        "file_US1_J2KI",
+        "file_US1_J2KI", "file_JPGExtended", "var_emri_small_dcmcjpeg_ee",
     ]
 
     /// Syntaxes whose decoder must report truncation as an error (OpenJPEG decodes what it has).
