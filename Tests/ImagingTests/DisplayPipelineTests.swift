@@ -26,6 +26,9 @@ let hardWindows: [WindowCase] = [
     .init(center: 50, width: 350, slope: 2.5, intercept: -1024),
     .init(center: 10, width: 255, slope: 0.001, intercept: 0),
     .init(center: -20, width: 100, slope: -1, intercept: 0),
+    .init(center: 13658, width: 25710, slope: 1, intercept: 0),  // min–max window of a 15-bit CR
+    .init(center: 32768, width: 65536, slope: 1, intercept: 0),
+    .init(center: 1000, width: 2000, slope: 3.774114, intercept: 0.000061),  // MR2 from pydicom-data
     .init(center: 40, width: 80, slope: 1, intercept: -1024, function: .linearExact),
     .init(center: 0.5, width: 0.25, slope: 1, intercept: 0, function: .linearExact),
     .init(center: 127.5, width: 255, slope: 1, intercept: 0, function: .linearExact),
@@ -63,7 +66,8 @@ struct DisplayPipelineOracleTests {
     /// The common CT windows must have an (exhaustively verified) fixed-point kernel, and use it
     /// when it is the faster one for the build's CPU target.
     @Test func clinicalCTWindowsHaveTheFixedPointKernel() throws {
-        for (c, w) in [(40.0, 80.0), (-600, 1500), (400, 1800), (50, 350), (40, 400), (60, 160), (75, 215)] {
+        for (c, w) in [(40.0, 80.0), (-600, 1500), (400, 1800), (50, 350), (40, 400), (60, 160), (75, 215),
+                       (13658, 25710), (2048, 4096)] {
             let p = try DisplayPipeline(bitsStored: 16, isSigned: true, modality: .rescale(slope: 1, intercept: -1024),
                                         voi: .window(center: c, width: w))
             #expect(p.using(.fixedPoint) != nil, "c=\(c) w=\(w)")
@@ -96,8 +100,11 @@ struct DisplayPipelineOracleTests {
             }
         }
         // Most random windows should be representable in fixed point; if this drops, the
-        // derivation regressed and the app silently got slower.
-        #expect(fixedCount >= 90, "only \(fixedCount)/120 windows took the fixed-point kernel")
+        // derivation regressed and the app silently got slower. (Measured: 104/120. The rest
+        // have exact rational ties — fractional widths, slopes 0.0625/0.5/2 — where the Double
+        // formula rounds some ties down and others up, which no single affine map reproduces;
+        // they use the table, exactly.)
+        #expect(fixedCount >= 100, "only \(fixedCount)/120 windows took the fixed-point kernel")
     }
 
     @Test(arguments: [(8, true), (8, false), (12, false), (12, true), (10, false)])
