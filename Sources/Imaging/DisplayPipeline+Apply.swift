@@ -63,6 +63,8 @@ extension DisplayPipeline {
         switch kernel {
         case .fixedPoint:
             if let f = fixedPoint { Self.fixedPointKernel(s, d, n, f); return }
+        case .floatingPoint:
+            if let f = floatingPoint { Self.floatKernel(s, d, n, f); return }
         case .lookupTable:
             if let table { table.withUnsafeBufferPointer { Self.tableKernel(s, d, n, $0, storedRange) }; return }
         case .scalar:
@@ -116,6 +118,19 @@ extension DisplayPipeline {
             t = t < 0 ? 0 : t
             t = t > 255 ? 255 : t
             d[i] = UInt8(truncatingIfNeeded: t) ^ mask
+        }
+    }
+
+    @inline(__always)
+    static func floatKernel<T: StoredSample>(
+        _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<UInt8>, _ n: Int, _ f: FloatAffine
+    ) {
+        let a = f.a, b = f.b, mask = f.mask
+        for i in 0..<n {
+            var t = (Float(Int32(truncatingIfNeeded: s[i])) * a + b).rounded(.down)
+            t = t < 0 ? 0 : t
+            t = t > 255 ? 255 : t
+            d[i] = UInt8(truncatingIfNeeded: (t + 8_388_608).bitPattern) ^ mask
         }
     }
 

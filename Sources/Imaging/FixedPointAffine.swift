@@ -41,10 +41,10 @@ struct FixedPointAffine: Sendable, Equatable {
         return UInt8(truncatingIfNeeded: t) ^ mask
     }
 
-    static func derive(
-        modality: ModalityLUT, voi: VOITransform, presentation: PresentationLUTShape,
-        identityRange: (low: Double, high: Double), storedRange: ClosedRange<Int>, table: [UInt8]
-    ) -> FixedPointAffine? {
+    /// `(a, b)` of `y = a·s + b` (before rounding) when the chain is affine, else nil.
+    static func coefficients(
+        modality: ModalityLUT, voi: VOITransform, identityRange: (low: Double, high: Double)
+    ) -> (a: Double, b: Double)? {
         guard let (m, k) = modality.affine else { return nil }
         // y = a·s + b (before rounding), from the formulas with ymin = 0, ymax = 255.
         let a: Double, b: Double
@@ -72,6 +72,15 @@ struct FixedPointAffine: Sendable, Equatable {
             return nil
         }
         guard a.isFinite, b.isFinite, a != 0 else { return nil }
+        return (a, b)
+    }
+
+    /// Derives a kernel and checks it against `table` for every stored value; nil when no
+    /// candidate is exact. `allowFine` enables the slower two-term form.
+    static func derive(
+        a: Double, b: Double, presentation: PresentationLUTShape, storedRange: ClosedRange<Int>,
+        table: [UInt8], allowFine: Bool
+    ) -> FixedPointAffine? {
 
         // The interval of stored values where the output still changes (table is monotone for an
         // affine chain; the final check below catches any surprise).
@@ -116,7 +125,7 @@ struct FixedPointAffine: Sendable, Equatable {
         // |d·multiplier| + |offset| < 2^30 for the single term; the fine term adds < 2^15 and
         // |d·fine| <= 2^16 · 2^14, so it needs one bit of headroom less.
         if let s1 = shift(limit: 1073741824), let exact = candidates(shift: s1, fine: false) { return exact }
-        if sHigh - sLow <= 65536, let s2 = shift(limit: 536870912), let exact = candidates(shift: s2, fine: true) {
+        if allowFine, sHigh - sLow <= 65536, let s2 = shift(limit: 536870912), let exact = candidates(shift: s2, fine: true) {
             return exact
         }
         return nil
