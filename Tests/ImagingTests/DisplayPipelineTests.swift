@@ -29,6 +29,8 @@ let hardWindows: [WindowCase] = [
     .init(center: 13658, width: 25710, slope: 1, intercept: 0),  // min–max window of a 15-bit CR
     .init(center: 32768, width: 65536, slope: 1, intercept: 0),
     .init(center: 1000, width: 2000, slope: 3.774114, intercept: 0.000061),  // MR2 from pydicom-data
+    .init(center: 23595, width: 14909, slope: 1, intercept: 0),  // needs the two-term fixed point (signed)
+    .init(center: 19149, width: 41880, slope: 1, intercept: 0),  // needs the two-term fixed point (unsigned)
     .init(center: 40, width: 80, slope: 1, intercept: -1024, function: .linearExact),
     .init(center: 0.5, width: 0.25, slope: 1, intercept: 0, function: .linearExact),
     .init(center: 127.5, width: 255, slope: 1, intercept: 0, function: .linearExact),
@@ -261,5 +263,27 @@ struct PresentationAndVOITableTests {
         #expect(choices.transform(at: 3, fallback: .identity) == .window(center: 400, width: 1800))
         #expect(choices.transform(at: -1, fallback: .identity) == .window(center: 400, width: 1800))
         #expect(VOIChoices().transform(fallback: .identity) == .identity)
+    }
+}
+
+@Suite("Kernel coverage")
+struct KernelCoverageTests {
+    /// Every arithmetic kernel form must be exercised by the oracle tests above, or a broken one
+    /// could hide behind the table. The wide windows in `hardWindows` need the float or
+    /// two-term fixed-point forms.
+    @Test func hardWindowsExerciseEveryKernelForm() throws {
+        var forms: Set<String> = []
+        for wc in hardWindows {
+            for signed in [true, false] {
+                let p = try DisplayPipeline(bitsStored: 16, isSigned: signed,
+                                            modality: .rescale(slope: wc.slope, intercept: wc.intercept),
+                                            voi: .window(center: wc.center, width: wc.width, function: wc.function))
+                if p.using(.fixedPoint) != nil { forms.insert(p.fixedPointIsSingleTerm ? "fixed" : "fixed2") }
+                if p.using(.floatingPoint) != nil { forms.insert("float") }
+            }
+        }
+        #expect(forms.contains("fixed"))
+        #expect(forms.contains("float"))
+        #expect(forms.contains("fixed2"))
     }
 }
