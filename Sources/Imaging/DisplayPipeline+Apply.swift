@@ -63,6 +63,8 @@ extension DisplayPipeline {
         switch kernel {
         case .fixedPoint:
             if let f = fixedPoint { Self.fixedPointKernel(s, d, n, f); return }
+        case .floatingPoint:
+            if let f = floatingPoint { Self.floatKernel(s, d, n, f); return }
         case .lookupTable:
             if let table { table.withUnsafeBufferPointer { Self.tableKernel(s, d, n, $0, storedRange) }; return }
         case .scalar:
@@ -82,7 +84,20 @@ extension DisplayPipeline {
         _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<UInt8>, _ n: Int, _ f: FixedPointAffine
     ) {
         let low = f.low, high = f.high, center = f.center, multiplier = f.multiplier
-        let offset = f.offset, shift = f.shift, mask = f.mask
+        let offset = f.offset, shift = f.shift, mask = f.mask, fine = f.fine
+        if fine != 0 {  // wide windows: the slope needs the second, finer term
+            for i in 0..<n {
+                var v = Int32(truncatingIfNeeded: s[i])
+                v = v < low ? low : v
+                v = v > high ? high : v
+                let e = v &- center
+                var t = (e &* multiplier &+ ((e &* fine) &>> FixedPointAffine.fineShift) &+ offset) &>> shift
+                t = t < 0 ? 0 : t
+                t = t > 255 ? 255 : t
+                d[i] = UInt8(truncatingIfNeeded: t) ^ mask
+            }
+            return
+        }
         if mask == 0 {  // the common MONOCHROME2 case: one instruction less per vector
             for i in 0..<n {
                 var v = Int32(truncatingIfNeeded: s[i])
@@ -103,6 +118,19 @@ extension DisplayPipeline {
             t = t < 0 ? 0 : t
             t = t > 255 ? 255 : t
             d[i] = UInt8(truncatingIfNeeded: t) ^ mask
+        }
+    }
+
+    @inline(__always)
+    static func floatKernel<T: StoredSample>(
+        _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<UInt8>, _ n: Int, _ f: FloatAffine
+    ) {
+        let a = f.a, b = f.b, mask = f.mask
+        for i in 0..<n {
+            var t = (Float(Int32(truncatingIfNeeded: s[i])) * a + b).rounded(.down)
+            t = t < 0 ? 0 : t
+            t = t > 255 ? 255 : t
+            d[i] = UInt8(truncatingIfNeeded: (t + 8_388_608).bitPattern) ^ mask
         }
     }
 

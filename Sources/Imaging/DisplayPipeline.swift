@@ -19,6 +19,9 @@ public struct DisplayPipeline: Sendable {
     public enum Kernel: String, Sendable, Equatable, CaseIterable {
         /// Int32 fixed-point affine map, clamped; vectorized by LLVM. Exhaustively verified.
         case fixedPoint
+        /// Single-precision affine map, clamped; vectorized by LLVM. Exhaustively verified;
+        /// used for windows whose ties the Int32 form cannot reproduce.
+        case floatingPoint
         /// Gather from the compiled table over the stored range.
         case lookupTable
         /// Literal per-pixel evaluation in Double (Bits Stored > 16 only).
@@ -50,6 +53,7 @@ public struct DisplayPipeline: Sendable {
     /// Output for `storedRange.lowerBound + i`, from the literal formulas (nil when Bits Stored > 16).
     let table: [UInt8]?
     let fixedPoint: FixedPointAffine?
+    let floatingPoint: FloatAffine?
     /// Modality-value range spread over the output by `VOITransform.identity`.
     let identityRange: (low: Double, high: Double)
 
@@ -76,6 +80,7 @@ public struct DisplayPipeline: Sendable {
         guard bitsStored <= 16 else {
             self.table = nil
             self.fixedPoint = nil
+            self.floatingPoint = nil
             self.kernel = .scalar
             return
         }
@@ -84,17 +89,40 @@ public struct DisplayPipeline: Sendable {
         let reference = Evaluator(modality: modality, voi: voi, presentation: presentation, identityRange: identityRange)
         for (i, stored) in range.enumerated() { table[i] = reference.value(stored) }
         self.table = table
-        self.fixedPoint = FixedPointAffine.derive(
-            modality: modality, voi: voi, presentation: presentation, identityRange: identityRange,
-            storedRange: range, table: table)
-        self.kernel = fixedPoint != nil && Kernel.fixedPointIsFaster ? .fixedPoint : .lookupTable
+        // Arithmetic kernels, cheapest first; each is kept only if exact for every stored value.
+        var fixedPoint: FixedPointAffine?
+        var floatingPoint: FloatAffine?
+        if let (a, b) = FixedPointAffine.coefficients(modality: modality, voi: voi, identityRange: identityRange) {
+            fixedPoint = FixedPointAffine.derive(a: a, b: b, presentation: presentation, storedRange: range,
+                                                 table: table, allowFine: false)
+            if fixedPoint == nil {
+                floatingPoint = FloatAffine.derive(a: a, b: b, presentation: presentation, storedRange: range, table: table)
+            }
+            if fixedPoint == nil, floatingPoint == nil {
+                fixedPoint = FixedPointAffine.derive(a: a, b: b, presentation: presentation, storedRange: range,
+                                                     table: table, allowFine: true)
+            }
+        }
+        self.fixedPoint = fixedPoint
+        self.floatingPoint = floatingPoint
+        if Kernel.fixedPointIsFaster, fixedPoint?.fine == 0 {
+            self.kernel = .fixedPoint
+        } else if Kernel.fixedPointIsFaster, floatingPoint != nil {
+            self.kernel = .floatingPoint
+        } else if Kernel.fixedPointIsFaster, fixedPoint != nil {
+            self.kernel = .fixedPoint
+        } else {
+            self.kernel = .lookupTable
+        }
     }
 
     /// The same pipeline forced to another kernel (benchmarks and tests compare them).
     /// Returns nil when that kernel is not available for this pipeline.
     public func using(_ kernel: Kernel) -> DisplayPipeline? {
         switch kernel {
-        case .fixedPoint where fixedPoint == nil, .lookupTable where table == nil: return nil
+        case .fixedPoint where fixedPoint == nil, .floatingPoint where floatingPoint == nil,
+             .lookupTable where table == nil:
+            return nil
         default:
             var copy = self
             copy.kernel = kernel
@@ -108,6 +136,9 @@ public struct DisplayPipeline: Sendable {
         return Evaluator(modality: modality, voi: voi, presentation: presentation, identityRange: identityRange)
             .value(s)
     }
+
+    /// False when the fixed-point kernel needs its slower two-term form (very wide windows).
+    public var fixedPointIsSingleTerm: Bool { fixedPoint?.fine == 0 }
 
     /// The compiled table over `storedRange` (entry i is for `storedRange.lowerBound + i`).
     public var lookupTable: [UInt8]? { table }

@@ -96,9 +96,11 @@ public enum VOIBenchmark {
 
         typealias Kernel = (Samples, UnsafeMutableBufferPointer<UInt8>) -> Void
         var kernels: [(String, Bool, Kernel)] = []
-        for kind in [DisplayPipeline.Kernel.fixedPoint, .lookupTable] {
+        let names: [DisplayPipeline.Kernel: String] = [.fixedPoint: "fixed-point", .floatingPoint: "float", .lookupTable: "table"]
+        for kind in [DisplayPipeline.Kernel.fixedPoint, .floatingPoint, .lookupTable] {
             if let p = pipeline.using(kind) {
-                kernels.append(("Swift \(kind == .fixedPoint ? "fixed-point" : "table")", false, { s, out in
+                let fine = kind == .fixedPoint && !p.fixedPointIsSingleTerm ? " (2-term)" : ""
+                kernels.append(("Swift \(names[kind] ?? kind.rawValue)\(fine)", false, { s, out in
                     switch s {
                     case let .signed(v): v.withUnsafeBufferPointer { p.apply($0, into: out) }
                     case let .unsigned(v): v.withUnsafeBufferPointer { p.apply($0, into: out) }
@@ -198,12 +200,12 @@ public enum VOIBenchmark {
             let rows = results.filter { $0.frame == frame }
             let bestExactC = rows.filter { $0.isCReference && $0.exactOnAllInputs }.map(\.medianMicroseconds).min()
             lines.append("\(frame)  (\(rows.first?.pixels ?? 0) pixels)")
-            lines.append("  " + pad("kernel", 18) + pad("median µs", 12) + pad("min µs", 12)
+            lines.append("  " + pad("kernel", 26) + pad("median µs", 12) + pad("min µs", 12)
                          + pad("exact(frame)", 14) + pad("exact(all 64K)", 16) + "vs fastest exact C")
             for r in rows {
                 let ratio = bestExactC.map { fmt(r.medianMicroseconds / $0, digits: 2) + "×" } ?? "n/a"
                 let isFloor = r.kernel.contains("floor") || r.kernel.contains("setup")
-                lines.append("  " + pad(r.kernel, 18) + pad(fmt(r.medianMicroseconds, digits: 1), 12)
+                lines.append("  " + pad(r.kernel, 26) + pad(fmt(r.medianMicroseconds, digits: 1), 12)
                              + pad(fmt(r.minMicroseconds, digits: 1), 12)
                              + pad(isFloor ? "-" : (r.exactOnFrame ? "yes" : "NO"), 14)
                              + pad(isFloor ? "-" : (r.exactOnAllInputs ? "yes" : "NO"), 16) + ratio)

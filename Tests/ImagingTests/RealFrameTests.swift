@@ -72,7 +72,7 @@ struct RealFrameTests {
             #expect(range.map { p.referenceValue(stored: $0) } == oracle, "\(frame.file) c=\(window.center) w=\(window.width)")
             let reference = values.map { oracle[Int($0) - range.lowerBound] }
             let as16 = frame.isSigned ? Samples16.signed(values.map { Int16($0) }) : .unsigned(values.map { UInt16($0) })
-            for kernel in [DisplayPipeline.Kernel.fixedPoint, .lookupTable] {
+            for kernel in [DisplayPipeline.Kernel.fixedPoint, .floatingPoint, .lookupTable] {
                 guard let k = p.using(kernel) else { continue }
                 #expect(as16.apply(k) == reference, "\(frame.file) c=\(window.center) w=\(window.width) kernel \(kernel)")
             }
