@@ -21,9 +21,11 @@ import numpy as np
 import pydicom
 from pydicom.pixels import apply_modality_lut
 
-KNOWN = {
-    "JPGExtended.dcm": "JPEG Extended 12-bit (.51): refused with a typed error (libjpeg-turbo 2.1 has no 12-bit API)",
-    "RG1_J2KI.dcm": "lossy JPEG 2000: OpenJPEG versions differ in the last bit of rounding",
+KNOWN = {}
+# Lossy codecs where decoders legitimately differ in IDCT rounding: largest difference allowed.
+TOLERANCE = {
+    "JPGExtended.dcm": (1, "12-bit JPEG: Sixray's IDCT is IJG's islow (identical to DCMTK dcmdjpeg); "
+                           "pydicom's pylibjpeg-libjpeg rounds differently"),
 }
 
 
@@ -109,6 +111,16 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL {rel}: pydicom decodes it, sixray: {serr}")
+            continue
+        if name in TOLERANCE and got is not None and got.dtype == arr.dtype and got.shape == arr.shape:
+            limit, why = TOLERANCE[name]
+            diff = int(np.abs(got.astype(np.int64) - arr.astype(np.int64)).max())
+            if diff <= limit:
+                passed += 1
+                print(f"known {rel}: max difference {diff} <= {limit} ({why})")
+            else:
+                failed += 1
+                print(f"FAIL {rel}: max difference {diff} > {limit}")
             continue
         if got.dtype != arr.dtype or got.shape != arr.shape or not np.array_equal(got, arr):
             if name in KNOWN:
