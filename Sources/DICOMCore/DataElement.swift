@@ -58,8 +58,9 @@ public enum ElementValue: Sendable {
     case bulk(BulkDataReference)
     /// A sequence of items (PS3.5 §7.5).
     case sequence([DataSet])
-    /// Encapsulated pixel data (PS3.5 §A.4).
-    case encapsulated(EncapsulatedPixelData)
+    /// Encapsulated pixel data (PS3.5 §A.4). Boxed: it is large and rare, and keeping it out
+    /// of line keeps every other element small.
+    indirect case encapsulated(EncapsulatedPixelData)
 }
 
 /// One data element: tag, VR and value (PS3.5 §7.1).

@@ -64,6 +64,7 @@ public struct DataSet: Sendable {
     /// Append while reading: the reader appends in file order and sorts once at the end if
     /// the file was out of order.
     mutating func appendUnchecked(_ element: DataElement) {
+        if elements.isEmpty { elements.reserveCapacity(24) }
         elements.append(element)
     }
 
