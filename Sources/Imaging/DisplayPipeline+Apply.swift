@@ -127,7 +127,7 @@ extension DisplayPipeline {
     ) {
         let a = f.a, b = f.b, mask = f.mask
         for i in 0..<n {
-            var t = (Float(Int32(truncatingIfNeeded: s[i])) * a + b).rounded(.down)
+            var t = Float(Int32(truncatingIfNeeded: s[i])) * a + b
             t = t < 0 ? 0 : t
             t = t > 255 ? 255 : t
             d[i] = UInt8(truncatingIfNeeded: (t + 8_388_608).bitPattern) ^ mask
