@@ -34,6 +34,26 @@ let package = Package(
             ],
             path: "Benchmarks/VOI",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Header parsing (elements + bulk-data locations); `sixray bench parse` compares with pydicom/dcmdump.
+        .executableTarget(
+            name: "Parse",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "DICOMCore", package: "Sixray"),
+                .product(name: "Workstation", package: "Sixray"),
+            ],
+            path: "Benchmarks/Parse",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Terminal encoders; `sixray bench sixel` compares with libsixel.
+        .executableTarget(
+            name: "Sixel",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Imaging", package: "Sixray"),
+                .product(name: "TerminalGraphics", package: "Sixray"),
+            ],
+            path: "Benchmarks/Sixel",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )

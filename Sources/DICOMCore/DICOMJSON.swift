@@ -186,6 +186,8 @@ struct JSONValue {
                 }))
         case .bytes(let raw):
             return decode(raw, element: e, in: ds)
+        case .inSource(let ref):
+            return decode(ref.bytes(), element: e, in: ds)
         }
     }
 

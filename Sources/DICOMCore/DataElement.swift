@@ -54,8 +54,11 @@ public struct EncapsulatedPixelData: Sendable {
 public enum ElementValue: Sendable {
     /// Raw value bytes in the data set's byte order, padding included.
     case bytes([UInt8])
-    /// A large binary value left in its source.
+    /// A large binary value left in its source (bulk data, PS3.18).
     case bulk(BulkDataReference)
+    /// A small value read from a file, left in the mapped source rather than copied: reading a
+    /// header allocates nothing per element. Same meaning as `.bytes`.
+    case inSource(BulkDataReference)
     /// A sequence of items (PS3.5 §7.5).
     case sequence([DataSet])
     /// Encapsulated pixel data (PS3.5 §A.4). Boxed: it is large and rare, and keeping it out
@@ -90,7 +93,7 @@ public struct DataElement: Sendable {
     public var valueLength: Int? {
         switch value {
         case .bytes(let b): return b.count
-        case .bulk(let r): return r.length
+        case .bulk(let r), .inSource(let r): return r.length
         case .sequence: return nil
         case .encapsulated(let e): return e.valueLength
         }
@@ -100,7 +103,7 @@ public struct DataElement: Sendable {
     public func valueBytes() -> [UInt8]? {
         switch value {
         case .bytes(let b): return b
-        case .bulk(let r): return r.bytes()
+        case .bulk(let r), .inSource(let r): return r.bytes()
         case .sequence: return nil
         case .encapsulated(let e): return e.valueBytes()
         }

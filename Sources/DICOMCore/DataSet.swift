@@ -96,7 +96,7 @@ public struct DataSet: Sendable {
     /// The whole value of a text element decoded with the character set in effect
     /// (PS3.5 §6.1), trailing padding removed; "" if absent or not text.
     public func string(_ element: DataElement) -> String {
-        guard element.vr.isString, case .bytes(let b) = element.value else { return "" }
+        guard element.vr.isString, element.items == nil, let b = element.valueBytes() else { return "" }
         return trimTrailing(decodeText(b, vr: element.vr), " \0")
     }
 

@@ -53,7 +53,8 @@ public struct DumpFormatter: Sendable {
                 line(&out, pad, e.tag, e.vr.rawValue,
                      "(bulk data: \(ref.length) bytes at offset 0x\(String(ref.offset, radix: 16, uppercase: true)))",
                      length: String(ref.length), vm: "1", name: name)
-            case .bytes(let raw):
+            case .bytes, .inSource:
+                let raw = e.valueBytes() ?? []
                 let (text, vm) = render(raw, e, in: ds)
                 line(&out, pad, e.tag, e.vr.rawValue, text, length: String(raw.count), vm: String(vm), name: name)
             }

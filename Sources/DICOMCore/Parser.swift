@@ -259,17 +259,13 @@ struct Parser {
         let value: ElementValue
         if (vr.isBulk || t == .pixelData) && Int(length) > options.bulkDataThreshold {
             value = .bulk(BulkDataReference(source: source, offset: valueStart, length: Int(length)))
-        } else {
-            let count = valueEnd - valueStart
-            var bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                if count > 0 { out.baseAddress!.initialize(from: (buf.baseAddress! + valueStart).assumingMemoryBound(to: UInt8.self), count: count) }
-                initialized = count
-            }
-            if valueIsImplicitLE && bigEndian, let size = vr.numericSize, size > 1 {
-                // The UN value was little endian inside a big-endian data set.
-                swapBytes(&bytes, size: size)
-            }
+        } else if valueIsImplicitLE && bigEndian, let size = vr.numericSize, size > 1 {
+            // The UN value was little endian inside a big-endian data set: swap a copy.
+            var bytes = Array(buf[valueStart..<valueEnd])
+            swapBytes(&bytes, size: size)
             value = .bytes(bytes)
+        } else {
+            value = .inSource(BulkDataReference(source: source, offset: valueStart, length: Int(length)))
         }
         pos = valueEnd
         let element = DataElement(tag: t, vr: vr, value: value, offset: start)
@@ -417,7 +413,7 @@ struct Parser {
     func privateVR(for t: Tag, in ds: DataSet) -> VR {
         if t.element >= 0x0010 && t.element <= 0x00FF { return .LO }
         guard t.element & 0xFF00 != 0, let creatorElement = ds[Tag(t.group, t.element >> 8)],
-              case .bytes(let raw) = creatorElement.value else { return .UN }
+              let raw = creatorElement.valueBytes(), creatorElement.items == nil else { return .UN }
         let creator = trimTrailing(ds.decodeText(raw, vr: .LO), " \0")
         guard !creator.isEmpty, !creator.contains("\\"),
               let vr = DataDictionary.privateVRs(creator: creator, tag: t)?.first else { return .UN }
@@ -425,7 +421,7 @@ struct Parser {
     }
 
     func pixelRep(_ ds: DataSet) -> Int? {
-        guard let e = ds[Tag(0x0028, 0x0103)], case .bytes(let b) = e.value, b.count >= 2 else { return nil }
+        guard let b = ds[Tag(0x0028, 0x0103)]?.valueBytes(), b.count >= 2 else { return nil }
         return Int(bigEndian ? UInt16(b[0]) << 8 | UInt16(b[1]) : UInt16(b[1]) << 8 | UInt16(b[0]))
     }
 
@@ -446,7 +442,7 @@ struct Parser {
                 newVR = rep == 0 ? .US : .SS
             } else if t == Tag(0x0028, 0x3006) {
                 let first = ds[Tag(0x0028, 0x3002)].flatMap { d -> Int? in
-                    guard case .bytes(let b) = d.value, b.count >= 2 else { return nil }
+                    guard let b = d.valueBytes(), b.count >= 2 else { return nil }
                     return Int(bigEndian ? UInt16(b[0]) << 8 | UInt16(b[1]) : UInt16(b[1]) << 8 | UInt16(b[0]))
                 }
                 newVR = first == 1 ? .US : .OW

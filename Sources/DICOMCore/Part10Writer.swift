@@ -172,7 +172,7 @@ struct Encoder {
                 out += even
             }
             appendLE(UInt16(0xFFFE), to: &out); appendLE(UInt16(0xE0DD), to: &out); appendLE(0 as UInt32, to: &out)
-        case .bytes, .bulk:
+        case .bytes, .bulk, .inSource:
             var value = e.valueBytes() ?? []
             if sourceBigEndian, let size = e.vr.numericSize, size > 1 {
                 swapBytes(&value, size: size)

@@ -121,7 +121,7 @@ public struct PixelFrames: Sendable {
                 for f in frameFragments[index] { codestream += enc.fragmentBytes(f) }
                 return try decodeFrame(codestream, frameIndex: index, transferSyntaxUID: file.transferSyntax.uid,
                                        description: description, pixelDataVR: pixelElement.vr)
-            case .bulk(let ref):
+            case .bulk(let ref), .inSource(let ref):
                 return try ref.source.withUnsafeBytes { buf throws(CodecError) in
                     let value = UnsafeRawBufferPointer(rebasing: buf[ref.offset..<ref.offset + ref.length])
                     return try decodeFrame(value, frameIndex: index, transferSyntaxUID: nativeSyntax,
