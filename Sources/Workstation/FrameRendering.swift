@@ -184,10 +184,20 @@ extension DecodedFrame {
         }
     }
 
+    /// Samples copied out of the little-endian bytes in one memcpy (this is a little-endian
+    /// host; a big-endian one swaps after).
     private func load<T: FixedWidthInteger>(_: T.Type, _ n: Int) -> [T] {
-        bytes.withUnsafeBytes { raw in
-            (0..<n).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self)) }
+        let count = min(n, bytes.count / MemoryLayout<T>.size)
+        var out = [T](unsafeUninitializedCapacity: count) { dst, initialized in
+            bytes.withUnsafeBytes { raw in
+                if count > 0 {
+                    UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: count * MemoryLayout<T>.size)
+                }
+            }
+            initialized = count
         }
+        if UInt16(littleEndian: 1) != 1 { for i in out.indices { out[i] = T(littleEndian: out[i]) } }
+        return out
     }
 }
 

@@ -27,7 +27,9 @@ struct View: ParsableCommand {
     @Argument(help: "A DICOM file, or a directory holding a series.") var input: String
     @Option(help: "Frame number, 0-based.") var frame: Int?
     @Option(help: "Window centre and width, e.g. 40,400.") var window: String?
-    @Option(help: "A window preset: \(WindowPresets.builtIn.map(\.id).joined(separator: ", ")).") var preset: String?
+    // A literal: evaluating the preset table here would parse it on every start.
+    @Option(help: "A window preset: ct-brain, ct-subdural, ct-stroke, ct-bone, ct-lung, ct-mediastinum, ct-abdomen, ct-liver, mr-auto, or one from ~/.config/sixray/windows.toml.")
+    var preset: String?
     @Option(name: .customLong("protocol"), help: "auto, sixel, kitty, iterm2, blocks or ascii.") var graphics = "auto"
     @Option(help: "Width of the image in terminal columns.") var width: Int?
     @Option(help: "Image size in pixels, WxH (overrides the terminal's size).") var size: String?
