@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <openjpeg.h>
 
 typedef struct {
@@ -79,6 +80,12 @@ static inline opj_image_t *sixray_opj_decode(const uint8_t *data, size_t size, i
     opj_image_t *image = NULL;
     opj_stream_t *stream = NULL;
     if (!opj_setup_decoder(codec, &params)) { snprintf(message, messageSize, "decoder setup failed"); goto fail; }
+    /* Code blocks decode in parallel on every core OpenJPEG sees (it honours OPJ_NUM_THREADS);
+       single-threaded OpenJPEG loses to pydicom's bundled, threaded one on large frames. */
+    if (opj_has_thread_support()) {
+        const char *env = getenv("OPJ_NUM_THREADS");
+        opj_codec_set_threads(codec, env ? atoi(env) : opj_get_num_cpus());
+    }
     stream = opj_stream_default_create(OPJ_TRUE);
     if (!stream) { snprintf(message, messageSize, "cannot create stream"); goto fail; }
     opj_stream_set_user_data(stream, &memory, NULL);

@@ -53,6 +53,27 @@ enum NativeDecoder {
         let normalize = SampleNormalizer(d)
         let base = data.baseAddress.map { UnsafeRawPointer($0) + start }
         guard let base else { throw context.error(.frameTooShort(expected: length.bytes, actual: 0)) }
+        if spp == 1 && !bigEndian && !swapOW8 && (width == 1 || width == 2) {
+            // Grey, little endian, 8 or 16 bits (most CT, MR, CR): normalise straight into the
+            // output bytes, without the Int32 intermediate the general path uses.
+            let type = DecodedFrame.SampleType.forContainer(bytes: width, signed: context.signed)
+            let bytes = [UInt8](unsafeUninitializedCapacity: count * width) { out, initialized in
+                let dst = UnsafeMutableRawPointer(out.baseAddress!)
+                if width == 2 {
+                    for i in 0..<count {
+                        let v = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                        dst.storeBytes(of: UInt16(truncatingIfNeeded: normalize(UInt32(v))).littleEndian,
+                                       toByteOffset: 2 * i, as: UInt16.self)
+                    }
+                } else {
+                    let p = base.assumingMemoryBound(to: UInt8.self)
+                    for i in 0..<count { out[i] = UInt8(truncatingIfNeeded: normalize(UInt32(p[i]))) }
+                }
+                initialized = count * width
+            }
+            return DecodedFrame(rows: d.rows, columns: d.columns, samplesPerPixel: 1, sampleType: type,
+                                photometricInterpretation: context.outputPhotometric, bytes: bytes)
+        }
         var values = [Int32](repeating: 0, count: count)
         values.withUnsafeMutableBufferPointer { out in
             let p = base.assumingMemoryBound(to: UInt8.self)

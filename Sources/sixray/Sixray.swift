@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Sixray: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sixray",
@@ -10,4 +9,22 @@ struct Sixray: ParsableCommand {
             on stderr, one line, with file, byte offset and tag path); 64 usage error.
             """,
         subcommands: [Demo.self, View.self, Export.self, Dump.self, Bench.self])
+}
+
+@main
+enum Main {
+    /// One-shot commands (`view`, `dump`) are judged as whole processes, so the subcommand
+    /// named by the first argument is run directly: building ArgumentParser's whole command
+    /// tree by reflection costs more than a sixel frame. Help and anything else go through
+    /// the root command.
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        let direct: [String: any ParsableCommand.Type] = ["view": View.self, "dump": Dump.self, "export": Export.self]
+        if let first = args.first, let command = direct[first],
+           !args.contains(where: { $0 == "-h" || $0 == "--help" || $0 == "help" }) {
+            command.main(Array(args.dropFirst()))
+        } else {
+            Sixray.main()
+        }
+    }
 }
