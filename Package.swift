@@ -116,6 +116,9 @@ let package = Package(
             name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "DICOMCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "WorkstationTests", dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],
             swiftSettings: swiftSettings),
     ],
