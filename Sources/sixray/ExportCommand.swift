@@ -96,15 +96,8 @@ struct Export: ParsableCommand {
                 }
             }
             try writeFileAtomically(bytes, to: out)
-        } catch let e as DICOMError {
-            Output.error(e.description)
-            throw ExitCode(1)
-        } catch let e as WorkstationError {
-            Output.error(e.description)
-            throw ExitCode(1)
-        } catch let e as GraphicsError {
-            Output.error("\(input): \(e)")
-            throw ExitCode(1)
+        } catch {
+            throw reportFailure(error, input: input)
         }
     }
 
@@ -157,4 +150,19 @@ func loadPresets() -> [WindowPreset] {
         Output.error("\(error) (ignoring \(path))")
         return base
     }
+}
+
+/// One readable line on stderr for a failed command, and exit status 1. Usage errors are
+/// ArgumentParser's own (64) and pass through.
+func reportFailure(_ error: any Error, input: String) -> any Error {
+    switch error {
+    case let e as ExitCode: return e
+    case let e as GraphicsError where e.code == .brokenPipe:
+        Output.error("\(input): output closed before the image was written")
+    case let e as DICOMError: Output.error(e.description)
+    case let e as WorkstationError: Output.error(e.description)
+    case let e as GraphicsError: Output.error("\(input): \(e)")
+    default: Output.error("\(input): \(error)")
+    }
+    return ExitCode(1)
 }

@@ -95,18 +95,8 @@ struct View: ParsableCommand {
             try encoder.encode(image, into: &out)
             if proto == .sixel || proto == .kitty || proto == .iterm2 { out += [0x0A] }
             try FileOutput.write(out, to: 1)
-        } catch let e as GraphicsError where e.code == .brokenPipe {
-            Output.error("\(input): output closed before the image was written")
-            throw ExitCode(1)
-        } catch let e as DICOMError {
-            Output.error(e.description)
-            throw ExitCode(1)
-        } catch let e as WorkstationError {
-            Output.error(e.description)
-            throw ExitCode(1)
-        } catch let e as GraphicsError {
-            Output.error("\(input): \(e)")
-            throw ExitCode(1)
+        } catch {
+            throw reportFailure(error, input: input)
         }
     }
 
