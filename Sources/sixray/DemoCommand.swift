@@ -1,5 +1,7 @@
 import ArgumentParser
 import DICOMCore
+import Foundation
+import TerminalGraphics
 import Workstation
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +21,9 @@ struct Demo: ParsableCommand {
     @Flag(help: "Write the demo studies again even if they exist.")
     var regenerate = false
 
+    @Option(name: .customLong("protocol"), help: "auto, sixel, kitty, iterm2, blocks or ascii.")
+    var graphics = "auto"
+
     func run() throws {
         let root = dir ?? defaultDemoDirectory()
         let current = root + "/current"
@@ -29,6 +34,7 @@ struct Demo: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        var summaries: [String] = []
         for name in ["current", "prior"] {
             let path = root + "/" + name
             let files = (try? listDirectory(path)) ?? []
@@ -36,8 +42,30 @@ struct Demo: ParsableCommand {
             let desc = first?.dataSet.string(Tag(0x0008, 0x103E)) ?? "?"
             let date = first?.dataSet.string(Tag(0x0008, 0x0020)) ?? "?"
             let thick = first?.dataSet.string(Tag(0x0018, 0x0050)) ?? "?"
-            Output.write("\(desc)  \(date)  \(files.count) slices of \(thick) mm  \(path)\n")
+            summaries.append("\(desc)  \(date)  \(files.count) slices of \(thick) mm  \(path)")
         }
+        // Until the reading workstation's TUI lands, the demo shows what a clinician compares:
+        // the current slice through the liver lesion beside the prior slice nearest to it in
+        // patient position (the prior has other slice thickness and start, so the slice
+        // numbers differ).
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            let current = try SeriesListing(directory: root + "/current")
+            let prior = try SeriesListing(directory: root + "/prior")
+            guard let target = current.files.min(by: { abs(sliceZ($0) - 0) < abs(sliceZ($1) - 0) }),
+                  let match = prior.files.min(by: { abs(sliceZ($0) - sliceZ(target)) < abs(sliceZ($1) - sliceZ(target)) }) else {
+                throw WorkstationError("the demo series are empty", file: root)
+            }
+            let left = try FrameRenderer(file: target).render(frame: 0)
+            let right = try FrameRenderer(file: match).render(frame: 0)
+            let sheet = montage([left, right], columns: 2, cell: (left.width, left.height), gap: 8)
+            try printImage(sheet, graphics: graphics, width: nil, size: nil, maxFrameBytes: nil)
+            Output.write(String(format: "current z = %.1f mm (left) · prior z = %.1f mm (right), window 40/400\n",
+                                sliceZ(target), sliceZ(match)))
+        } catch {
+            throw reportFailure(error, input: root)
+        }
+        for s in summaries { Output.write(s + "\n") }
     }
 }
 
@@ -58,4 +86,9 @@ func listDirectory(_ path: String) throws -> [String] {
         if !name.hasPrefix(".") { names.append(name) }
     }
     return names.sorted()
+}
+
+/// Slice position along z (Image Position (Patient), PS3.3 C.7.6.2.1.1).
+func sliceZ(_ file: DICOMFile) -> Double {
+    file.dataSet.doubles(Tag(0x0020, 0x0032)).flatMap { $0.count == 3 ? $0[2] : nil } ?? 0
 }

@@ -48,53 +48,11 @@ struct View: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let env = ProcessInfo.processInfo.environment
-        let toTerminal = isatty(1) == 1
         do {
             let selection = try voiSelection(window: window, preset: preset, modality: nil)
             let image = try loadImage(selection)
 
-            // Protocol and viewport.
-            var chosen = GraphicsProtocol.parseOverride(graphics).value
-            var caps: TerminalCapabilities? = nil
-            if toTerminal && (chosen == nil || size == nil) {
-                caps = try? TerminalCapabilities.detect(environment: env,
-                                                        passthroughAllowed: tmuxPassthroughAllowed(env))
-            }
-            if chosen == nil {
-                chosen = caps?.bestProtocol ?? (toTerminal ? .blocks : .sixel)
-                if let caps, caps.multiplexer == .tmux, !caps.passthroughAllowed {
-                    Output.error(Passthrough.tmuxPassthroughHint)
-                }
-            }
-            let proto = chosen ?? .sixel
-            var options = GraphicsEncoder.Options(maxFrameBytes: maxFrameBytes,
-                                                  multiplexer: toTerminal ? Passthrough.multiplexer(environment: env) : .none)
-            var winsize = winsize()
-            let haveWinsize = toTerminal && ioctl(1, UInt(TIOCGWINSZ), &winsize) == 0 && winsize.ws_col > 0
-            let cols = width ?? (haveWinsize ? Int(winsize.ws_col) : 80)
-            let rows = haveWinsize ? max(1, Int(winsize.ws_row) - 2) : 24
-            var cell = caps?.cellPixels
-            if cell == nil, haveWinsize, winsize.ws_xpixel > 0, winsize.ws_ypixel > 0 {
-                cell = PixelSize(width: Int(winsize.ws_xpixel) / Int(winsize.ws_col), height: Int(winsize.ws_ypixel) / Int(winsize.ws_row))
-            }
-            options.cellPixels = cell
-            if let size, let s = parseSize(size) {
-                options.viewportPixels = PixelSize(width: s.0, height: s.1)
-                options.viewportCells = PixelSize(width: max(1, s.0 / (cell?.width ?? 8)), height: max(1, s.1 / (cell?.height ?? 16)))
-            } else if toTerminal || width != nil {
-                let c = cell ?? PixelSize(width: 8, height: 16)
-                options.viewportPixels = PixelSize(width: cols * c.width, height: rows * c.height)
-                options.viewportCells = PixelSize(width: cols, height: rows)
-            } else {
-                // Not a terminal: native size for pixel protocols; a text rendering needs a grid.
-                options.viewportCells = PixelSize(width: cols, height: rows)
-            }
-            let encoder = GraphicsEncoder(protocol: proto, options: options)
-            var out: [UInt8] = []
-            try encoder.encode(image, into: &out)
-            if proto == .sixel || proto == .kitty || proto == .iterm2 { out += [0x0A] }
-            try FileOutput.write(out, to: 1)
+            try printImage(image, graphics: graphics, width: width, size: size, maxFrameBytes: maxFrameBytes)
         } catch {
             throw reportFailure(error, input: input)
         }
@@ -161,4 +119,51 @@ struct SeriesListing {
         }
         files = found.map(\.0)
     }
+}
+
+/// Print an image on stdout with the protocol asked for (`auto`: what the terminal answers,
+/// sixel when stdout is not a terminal), sized to the terminal, to `width` columns, to `size`
+/// pixels, or native when piped.
+func printImage(_ image: DisplayImage, graphics: String, width: Int?, size: String?, maxFrameBytes: Int?) throws {
+    let env = ProcessInfo.processInfo.environment
+    let toTerminal = isatty(1) == 1
+    var chosen = GraphicsProtocol.parseOverride(graphics).value
+    var caps: TerminalCapabilities? = nil
+    if toTerminal && (chosen == nil || size == nil) {
+        caps = try? TerminalCapabilities.detect(environment: env, passthroughAllowed: tmuxPassthroughAllowed(env))
+    }
+    if chosen == nil {
+        chosen = caps?.bestProtocol ?? (toTerminal ? .blocks : .sixel)
+        if let caps, caps.multiplexer == .tmux, !caps.passthroughAllowed {
+            Output.error(Passthrough.tmuxPassthroughHint)
+        }
+    }
+    let proto = chosen ?? .sixel
+    var options = GraphicsEncoder.Options(maxFrameBytes: maxFrameBytes,
+                                          multiplexer: toTerminal ? Passthrough.multiplexer(environment: env) : .none)
+    var winsize = winsize()
+    let haveWinsize = toTerminal && ioctl(1, UInt(TIOCGWINSZ), &winsize) == 0 && winsize.ws_col > 0
+    let cols = width ?? (haveWinsize ? Int(winsize.ws_col) : 80)
+    let rows = haveWinsize ? max(1, Int(winsize.ws_row) - 2) : 24
+    var cell = caps?.cellPixels
+    if cell == nil, haveWinsize, winsize.ws_xpixel > 0, winsize.ws_ypixel > 0 {
+        cell = PixelSize(width: Int(winsize.ws_xpixel) / Int(winsize.ws_col), height: Int(winsize.ws_ypixel) / Int(winsize.ws_row))
+    }
+    options.cellPixels = cell
+    if let size, let s = parseSize(size) {
+        options.viewportPixels = PixelSize(width: s.0, height: s.1)
+        options.viewportCells = PixelSize(width: max(1, s.0 / (cell?.width ?? 8)), height: max(1, s.1 / (cell?.height ?? 16)))
+    } else if toTerminal || width != nil {
+        let c = cell ?? PixelSize(width: 8, height: 16)
+        options.viewportPixels = PixelSize(width: cols * c.width, height: rows * c.height)
+        options.viewportCells = PixelSize(width: cols, height: rows)
+    } else {
+        // Not a terminal: native size for pixel protocols; a text rendering needs a grid.
+        options.viewportCells = PixelSize(width: cols, height: rows)
+    }
+    let encoder = GraphicsEncoder(protocol: proto, options: options)
+    var out: [UInt8] = []
+    try encoder.encode(image, into: &out)
+    if proto == .sixel || proto == .kitty || proto == .iterm2 { out += [0x0A] }
+    try FileOutput.write(out, to: 1)
 }
