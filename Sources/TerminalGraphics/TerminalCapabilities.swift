@@ -90,6 +90,15 @@ public struct TerminalCapabilities: Sendable, Equatable {
             throw GraphicsError(.terminalUnavailable, "\(ttyPath): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        // Ctrl-C, kill or a hang-up during the (bounded) query must not leave the terminal in
+        // raw mode: hold those signals until the modes are restored. This defer is declared
+        // before the one that restores the modes, so it runs after it, and a pending signal is
+        // then delivered to a terminal that is already sane. No handler, no global state.
+        var held = sigset_t(), previous = sigset_t()
+        sigemptyset(&held)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP] { sigaddset(&held, s) }
+        pthread_sigmask(SIG_BLOCK, &held, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         var saved = termios()
         guard tcgetattr(fd, &saved) == 0 else {
             throw GraphicsError(.terminalUnavailable, "\(ttyPath): tcgetattr: \(String(cString: strerror(errno)))")
