@@ -6,7 +6,7 @@
 /// (jidctint.c, CONST_BITS 13, PASS1_BITS 1 for 12-bit), so the output equals DCMTK's
 /// `dcmdjpeg` (IJG 6b, 12-bit build) bit for bit. pydicom decodes these frames with
 /// pylibjpeg-libjpeg, whose IDCT rounds differently (see the tests for the measured difference).
-struct JPEG12BitDecoder {
+struct JPEG12BitDecoder: JPEGEntropyReading {
     typealias Failure = LosslessJPEGFailure
 
     struct Component {
@@ -161,50 +161,7 @@ struct JPEG12BitDecoder {
         }
     }
 
-    // MARK: bits (same as the lossless decoder)
-
-    @inline(__always)
-    mutating func fill() {
-        while bitCount <= 56 {
-            var byte: UInt8 = 0
-            if !hitMarker && pos < data.count {
-                let b = data[pos]
-                if b == 0xFF {
-                    let next: UInt8 = pos + 1 < data.count ? data[pos + 1] : 0xD9
-                    if next == 0x00 { byte = 0xFF; pos += 2 } else { hitMarker = true; paddedBytes += 1 }
-                } else {
-                    byte = b
-                    pos += 1
-                }
-            } else {
-                hitMarker = true
-                paddedBytes += 1
-            }
-            bitBuffer |= UInt64(byte) << UInt64(56 - bitCount)
-            bitCount += 8
-        }
-    }
-
-    @inline(__always)
-    mutating func bits(_ n: Int) -> Int32 {
-        if n == 0 { return 0 }
-        if bitCount < n { fill() }
-        let v = Int32(truncatingIfNeeded: bitBuffer >> UInt64(64 - n))
-        bitBuffer <<= UInt64(n)
-        bitCount -= n
-        return v
-    }
-
-    @inline(__always)
-    mutating func symbol(_ lookup: UnsafePointer<UInt32>) throws(Failure) -> Int {
-        if bitCount < 16 { fill() }
-        let entry = lookup[Int(truncatingIfNeeded: bitBuffer >> 48)]
-        guard entry != 0 else { throw Failure(kind: .corrupt, message: "invalid Huffman code at byte \(pos)") }
-        let length = Int(entry >> 8)
-        bitBuffer <<= UInt64(length)
-        bitCount -= length
-        return Int(entry & 0xFF)
-    }
+    // MARK: bits: fill, bits, decodeSymbol, skipToMarker in JPEGEntropyReader.swift
 
     /// EXTEND (F.2.2.1).
     @inline(__always)
@@ -212,24 +169,8 @@ struct JPEG12BitDecoder {
         s == 0 ? 0 : (v < (Int32(1) << Int32(s - 1)) ? v - (Int32(1) << Int32(s)) + 1 : v)
     }
 
-    mutating func skipToMarker() {
-        bitBuffer = 0
-        bitCount = 0
-        hitMarker = false
-        while pos + 1 < data.count {
-            if data[pos] == 0xFF && data[pos + 1] != 0x00 && !(0xD0...0xD7).contains(data[pos + 1]) { return }
-            pos += 1
-        }
-        pos = data.count
-    }
-
     mutating func processRestart() {
-        bitBuffer = 0
-        bitCount = 0
-        hitMarker = false
-        paddedBytes = 0
-        while pos + 1 < data.count && data[pos] == 0xFF && data[pos + 1] == 0xFF { pos += 1 }
-        if pos + 1 < data.count && data[pos] == 0xFF && (0xD0...0xD7).contains(data[pos + 1]) { pos += 2 }
+        consumeRestartMarker()
         for c in components.indices { components[c].prediction = 0 }
     }
 
@@ -285,13 +226,13 @@ struct JPEG12BitDecoder {
                         let dc = base + ((2 * k) << 16)
                         let ac = base + ((2 * k + 1) << 16)
                         for i in 0..<64 { coefficients[i] = 0 }
-                        let t = try symbol(dc)
+                        let t = try decodeSymbol(dc)
                         guard t <= 15 else { throw Failure(kind: .corrupt, message: "DC category \(t)") }
                         components[c].prediction &+= Self.extend(bits(t), t)
                         coefficients[0] = components[c].prediction &* q[0]
                         var index = 1
                         while index < 64 {
-                            let rs = try symbol(ac)
+                            let rs = try decodeSymbol(ac)
                             let r = rs >> 4, size = rs & 15
                             if size == 0 {
                                 if r == 15 { index += 16; continue }

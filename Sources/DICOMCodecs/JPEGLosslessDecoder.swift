@@ -67,7 +67,7 @@ struct HuffmanTable {
     }
 }
 
-struct LosslessJPEG {
+struct LosslessJPEG: JPEGEntropyReading {
     typealias Failure = LosslessJPEGFailure
 
     let data: UnsafeRawBufferPointer
@@ -144,7 +144,7 @@ struct LosslessJPEG {
                 pos = segEnd
                 try readScan(segStart, segEnd)
                 decodedScans += 1
-                try skipToMarker()
+                skipToMarker()
                 continue
             default:
                 break  // APPn, COM, DQT, ...: not needed
@@ -199,55 +199,7 @@ struct LosslessJPEG {
         }
     }
 
-    // MARK: Bit reading (F.2.2.5, with byte stuffing; markers end the entropy-coded segment)
-
-    @inline(__always)
-    mutating func fill() {
-        while bitCount <= 56 {
-            var byte: UInt8 = 0
-            if !hitMarker && pos < data.count {
-                let b = data[pos]
-                if b == 0xFF {
-                    let next: UInt8 = pos + 1 < data.count ? data[pos + 1] : 0xD9
-                    if next == 0x00 {
-                        byte = 0xFF
-                        pos += 2
-                    } else {
-                        hitMarker = true
-                        paddedBytes += 1
-                    }
-                } else {
-                    byte = b
-                    pos += 1
-                }
-            } else {
-                hitMarker = true
-                paddedBytes += 1
-            }
-            bitBuffer |= UInt64(byte) << UInt64(56 - bitCount)
-            bitCount += 8
-        }
-    }
-
-    @inline(__always)
-    mutating func bits(_ n: Int) -> Int32 {
-        if bitCount < n { fill() }
-        let v = Int32(truncatingIfNeeded: bitBuffer >> UInt64(64 - n))
-        bitBuffer <<= UInt64(n)
-        bitCount -= n
-        return v
-    }
-
-    @inline(__always)
-    mutating func decodeSymbol(_ lookup: UnsafePointer<UInt32>) throws(Failure) -> Int {
-        if bitCount < 16 { fill() }
-        let entry = lookup[Int(truncatingIfNeeded: bitBuffer >> 48)]
-        guard entry != 0 else { throw Failure(kind: .corrupt, message: "invalid Huffman code at byte \(pos)") }
-        let length = Int(entry >> 8)
-        bitBuffer <<= UInt64(length)
-        bitCount -= length
-        return Int(entry & 0xFF)
-    }
+    // MARK: Bit reading: fill, bits, decodeSymbol, restart and marker skipping in JPEGEntropyReader.swift
 
     @inline(__always)
     mutating func decodeDifference(_ t: UnsafePointer<UInt32>) throws(Failure) -> Int32 {
@@ -259,30 +211,9 @@ struct LosslessJPEG {
         return v < (Int32(1) << Int32(s - 1)) ? v - (Int32(1) << Int32(s)) + 1 : v
     }
 
-    mutating func resetBits() {
-        bitBuffer = 0
-        bitCount = 0
-        hitMarker = false
-    }
-
     /// After a restart interval: drop the remaining bits and consume the RSTn marker.
     mutating func processRestart() {
-        resetBits()
-        paddedBytes = 0
-        while pos + 1 < data.count && data[pos] == 0xFF && data[pos + 1] == 0xFF { pos += 1 }
-        if pos + 1 < data.count && data[pos] == 0xFF && (0xD0...0xD7).contains(data[pos + 1]) {
-            pos += 2
-        }
-    }
-
-    /// After a scan, move to the next marker (skipping any unread entropy-coded bytes).
-    mutating func skipToMarker() throws(Failure) {
-        resetBits()
-        while pos + 1 < data.count {
-            if data[pos] == 0xFF && data[pos + 1] != 0x00 && !(0xD0...0xD7).contains(data[pos + 1]) { return }
-            pos += 1
-        }
-        pos = data.count
+        consumeRestartMarker()
     }
 
     // MARK: Scan (H.2)
