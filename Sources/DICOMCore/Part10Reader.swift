@@ -93,9 +93,6 @@ public enum Part10Reader {
             } catch { return (nil, error) }
             parser.explicit = guess.isExplicitVR
             parser.bigEndian = guess.isBigEndian
-            if guess.isExplicitVR == false || guess.isBigEndian {
-                // fine
-            }
             // A raw data set may still start with a group 0002 (some writers do that).
             var data = DataSet(isBigEndian: guess.isBigEndian)
             do {
