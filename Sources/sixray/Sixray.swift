@@ -21,8 +21,13 @@ enum Main {
         let args = Array(CommandLine.arguments.dropFirst())
         let direct: [String: any ParsableCommand.Type] = ["view": View.self, "dump": Dump.self, "export": Export.self]
         if let first = args.first, let command = direct[first],
-           !args.contains(where: { $0 == "-h" || $0 == "--help" || $0 == "help" }) {
-            command.main(Array(args.dropFirst()))
+           !args.contains(where: { $0 == "-h" || $0 == "--help" || $0 == "help" || $0.hasPrefix("--generate-completion") }) {
+            do {
+                var parsed = try command.parse(Array(args.dropFirst()))
+                try parsed.run()
+            } catch {
+                command.exit(withError: error)
+            }
         } else {
             Sixray.main()
         }
