@@ -10,18 +10,19 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a frame's pixels as .npy, .png or .pgm at the stored, modality or display stage.",
         discussion: """
-            The format comes from the extension of --out:
-              .npy  stored: the stored dtype (<i2, <u2, |u1, ...; colour frames H×W×3);
-                    modality: <f8; display: |u1
-              .png  8-bit grey or RGB (display stage; stored 8/16-bit grey also)
-              .pgm  8-bit (display) or 16-bit (stored) grey
-            --frame is 0-based. Without it, the stored and modality stages write every frame
-            (frames × rows × columns [× 3] when there is more than one, as pydicom's pixel_array),
-            and the display stage writes frame 0. Colour comes out as RGB (YBR converted).
-            The display stage uses the file's first window (or VOI LUT), else the frame's value
+            The format comes from the extension of --out: .npy (stored stage: the stored dtype, \
+            <i2, <u2, |u1 ..., colour frames H×W×3; modality stage: <f8; display stage: |u1), \
+            .png (8-bit grey or RGB display; stored 8/16-bit grey too) or .pgm (8-bit display or \
+            16-bit stored grey).
+
+            --frame is 0-based. Without it the stored and modality stages write every frame \
+            (frames × rows × columns [× 3] when there is more than one, as pydicom's pixel_array) \
+            and the display stage writes frame 0. Colour comes out as RGB (YBR converted). The \
+            display stage uses the file's first window (or VOI LUT), else the frame's value \
             range; --window C,W or --preset NAME override it.
-            Files are written private to the user (0600). Exit codes: 0, 1 (unreadable input or a
-            frame that cannot be decoded: one line naming file, frame and transfer syntax), 64.
+
+            Files are written private to the user (0600). Exit codes: 0; 1 unreadable input or a \
+            frame that cannot be decoded (one line naming file, frame and transfer syntax); 64 usage.
             """)
 
     @Argument(help: "A DICOM file.") var input: String
@@ -29,7 +30,7 @@ struct Export: ParsableCommand {
     @Option(help: "Frame number, 0-based.") var frame: Int?
     @Option(help: "stored, modality or display.") var stage: PixelStage = .display
     @Option(help: "Window centre and width, e.g. 40,400.") var window: String?
-    @Option(help: "A window preset (see --list-presets).") var preset: String?
+    @Option(help: "A window preset: ct-brain, ct-subdural, ct-stroke, ct-bone, ct-lung, ct-mediastinum, ct-abdomen, ct-liver, mr-auto, or one from ~/.config/sixray/windows.toml.") var preset: String?
 
     func validate() throws {
         let ext = out.split(separator: ".").last.map { String($0).lowercased() } ?? ""

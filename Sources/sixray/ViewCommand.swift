@@ -12,15 +12,19 @@ struct View: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print one image (or a contact sheet of a series) into the terminal and exit.",
         discussion: """
-            For a file, shows the frame (default 0). For a directory, shows the middle image of
+            For a file, shows the frame (default 0). For a directory, shows the middle image of \
             the series it holds, or with --montage a contact sheet of all its images.
-            --protocol auto asks the terminal (DA1, kitty, XTSMGRAPHICS, XTWINOPS; 250 ms at most,
-            SIXRAY_QUERY_TIMEOUT_MS overrides) and picks kitty, iTerm2, sixel, or Unicode half-blocks.
-            When stdout is not a terminal and no --size is given, the image is written at its
-            native size with the protocol asked for (sixel for auto), e.g.
-              sixray view CT.dcm --protocol sixel > slice.six
-            Inside tmux, graphics need tmux ≥ 3.3 with `set -g allow-passthrough on`; without it
-            Sixray says so and draws half-blocks.
+
+            --protocol auto asks the terminal (DA1, kitty, XTSMGRAPHICS, XTWINOPS; 250 ms at \
+            most, SIXRAY_QUERY_TIMEOUT_MS overrides) and picks kitty, iTerm2, sixel, or Unicode \
+            half-blocks. When stdout is not a terminal and no --size is given, the image is \
+            written at its native size with the protocol asked for (sixel for auto), e.g. \
+            `sixray view CT.dcm --protocol sixel > slice.six`.
+
+            Inside tmux, graphics need tmux ≥ 3.3 with `set -g allow-passthrough on`; without it \
+            Sixray says so and draws half-blocks. --max-frame-bytes lowers the resolution until a \
+            frame fits (slow SSH links).
+
             Exit codes: 0; 1 unreadable input, undecodable frame, or output closed; 64 usage.
             """)
 
