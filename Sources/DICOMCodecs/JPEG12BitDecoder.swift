@@ -57,51 +57,21 @@ struct JPEG12BitDecoder: JPEGEntropyReading {
     func u16(_ i: Int) -> Int { Int(data[i]) << 8 | Int(data[i + 1]) }
 
     mutating func run() throws(Failure) {
-        guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else {
-            throw Failure(kind: .corrupt, message: "no JPEG SOI marker (FFD8) at the start of the frame")
+        try walkMarkers()
+    }
+
+    mutating func handleSegment(_ m: UInt8, start s: Int, end e: Int) throws(Failure) {
+        switch m {
+        case 0xC0, 0xC1: try readFrame(s, e)
+        case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+            throw Failure(kind: .unsupported, message: "12-bit JPEG frame type \(String(format0x: m)) (only Huffman sequential is decoded)")
+        case 0xC4: try readHuffman(s, e)
+        case 0xDB: try readQuant(s, e)
+        case 0xDD:
+            guard e - s >= 2 else { throw Failure(kind: .corrupt, message: "DRI segment too short") }
+            restartInterval = u16(s)
+        default: break
         }
-        pos = 2
-        while true {
-            guard pos + 2 <= data.count else {
-                if decodedScans > 0 { return }
-                throw Failure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes (no scan)")
-            }
-            guard data[pos] == 0xFF else {
-                throw Failure(kind: .corrupt, message: "expected a marker at byte \(pos)")
-            }
-            let m = data[pos + 1]
-            if m == 0xFF { pos += 1; continue }
-            if m == 0xD9 { break }
-            if m == 0xD8 || (0xD0...0xD7).contains(m) || m == 0x01 { pos += 2; continue }
-            guard pos + 4 <= data.count else {
-                throw Failure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes in a marker segment")
-            }
-            let length = u16(pos + 2)
-            let s = pos + 4
-            let e = pos + 2 + length
-            guard length >= 2, e <= data.count else {
-                throw Failure(kind: .corrupt, message: "marker segment at byte \(pos) runs past the end (\(data.count) bytes)")
-            }
-            switch m {
-            case 0xC0, 0xC1: try readFrame(s, e)
-            case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-                throw Failure(kind: .unsupported, message: "12-bit JPEG frame type \(String(format0x: m)) (only Huffman sequential is decoded)")
-            case 0xC4: try readHuffman(s, e)
-            case 0xDB: try readQuant(s, e)
-            case 0xDD:
-                guard length >= 4 else { throw Failure(kind: .corrupt, message: "DRI segment too short") }
-                restartInterval = u16(s)
-            case 0xDA:
-                pos = e
-                try readScan(s, e)
-                decodedScans += 1
-                skipToMarker()
-                continue
-            default: break
-            }
-            pos = e
-        }
-        guard sawFrame, decodedScans > 0 else { throw Failure(kind: .corrupt, message: "no frame or scan in the codestream") }
     }
 
     mutating func readFrame(_ s: Int, _ e: Int) throws(Failure) {

@@ -10,9 +10,60 @@ protocol JPEGEntropyReading {
     var hitMarker: Bool { get set }
     /// Zero bytes read past a marker or the end: the caller judges truncation by it.
     var paddedBytes: Int { get set }
+    var sawFrame: Bool { get }
+    var decodedScans: Int { get set }
+    /// One marker segment other than SOS: `start..<end` is its payload (after the length).
+    mutating func handleSegment(_ marker: UInt8, start: Int, end: Int) throws(LosslessJPEGFailure)
+    /// The entropy-coded scan that follows an SOS segment whose payload is `start..<end`.
+    mutating func readScan(_ start: Int, _ end: Int) throws(LosslessJPEGFailure)
 }
 
 extension JPEGEntropyReading {
+    /// Walk the codestream's markers (T.81 B.1.1): SOI, marker segments, scans, EOI. Fill
+    /// bytes, RSTn and TEM are skipped; a missing EOI after a decoded scan is accepted, as
+    /// libjpeg does.
+    mutating func walkMarkers() throws(LosslessJPEGFailure) {
+        guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else {
+            throw LosslessJPEGFailure(kind: .corrupt, message: "no JPEG SOI marker (FFD8) at the start of the frame")
+        }
+        pos = 2
+        while true {
+            guard pos + 2 <= data.count else {
+                if decodedScans > 0 && sawFrame { return }
+                throw LosslessJPEGFailure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes (no scan)")
+            }
+            guard data[pos] == 0xFF else {
+                throw LosslessJPEGFailure(kind: .corrupt,
+                                          message: "expected a marker at byte \(pos), found 0x\(String(data[pos], radix: 16))")
+            }
+            let m = data[pos + 1]
+            if m == 0xFF { pos += 1; continue }
+            if m == 0xD9 { break }
+            if m == 0xD8 || (0xD0...0xD7).contains(m) || m == 0x01 { pos += 2; continue }
+            guard pos + 4 <= data.count else {
+                throw LosslessJPEGFailure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes in a marker segment")
+            }
+            let length = Int(data[pos + 2]) << 8 | Int(data[pos + 3])
+            let start = pos + 4
+            let end = pos + 2 + length
+            guard length >= 2, end <= data.count else {
+                throw LosslessJPEGFailure(kind: .corrupt, message: "marker FF\(String(m, radix: 16, uppercase: true)) segment at byte \(pos) runs past the end (\(data.count) bytes)")
+            }
+            if m == 0xDA {
+                pos = end
+                try readScan(start, end)
+                decodedScans += 1
+                skipToMarker()
+                continue
+            }
+            try handleSegment(m, start: start, end: end)
+            pos = end
+        }
+        guard sawFrame, decodedScans > 0 else {
+            throw LosslessJPEGFailure(kind: .corrupt, message: "no frame or scan in the codestream")
+        }
+    }
+
     @inline(__always)
     mutating func fill() {
         while bitCount <= 56 {

@@ -103,56 +103,24 @@ struct LosslessJPEG: JPEGEntropyReading {
     func u16(_ i: Int) -> Int { Int(data[i]) << 8 | Int(data[i + 1]) }
 
     mutating func run() throws(Failure) {
-        guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else {
-            throw Failure(kind: .corrupt, message: "no JPEG SOI marker (FFD8) at the start of the frame")
-        }
-        pos = 2
-        while true {
-            guard pos + 2 <= data.count else {
-                if decodedScans > 0 && sawFrame { return }  // missing EOI: accept, as libjpeg does
-                throw Failure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes (no scan)")
-            }
-            guard data[pos] == 0xFF else {
-                throw Failure(kind: .corrupt, message: "expected a marker at byte \(pos), found 0x\(String(data[pos], radix: 16))")
-            }
-            let m = data[pos + 1]
-            if m == 0xFF { pos += 1; continue }
-            if m == 0xD9 { break }
-            if m == 0xD8 || (0xD0...0xD7).contains(m) || m == 0x01 { pos += 2; continue }
-            guard pos + 4 <= data.count else {
-                throw Failure(kind: .corrupt, message: "codestream truncated after \(data.count) bytes in a marker segment")
-            }
-            let length = u16(pos + 2)
-            let segStart = pos + 4
-            let segEnd = pos + 2 + length
-            guard length >= 2, segEnd <= data.count else {
-                throw Failure(kind: .corrupt, message: "marker FF\(String(m, radix: 16, uppercase: true)) segment at byte \(pos) runs past the end (\(data.count) bytes)")
-            }
-            switch m {
-            case 0xC3:
-                try readFrame(segStart, segEnd)
-            case 0xC0, 0xC1, 0xC2, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-                throw Failure(kind: .unsupported, message: "JPEG frame type \(String(format0x: m)) in a lossless (process 14) syntax")
-            case 0xC4:
-                try readHuffman(segStart, segEnd)
-            case 0xDD:
-                guard length >= 4 else { throw Failure(kind: .corrupt, message: "DRI segment too short") }
-                restartInterval = u16(segStart)
-            case 0xDC:
-                throw Failure(kind: .unsupported, message: "DNL marker (image height defined after the scan)")
-            case 0xDA:
-                pos = segEnd
-                try readScan(segStart, segEnd)
-                decodedScans += 1
-                skipToMarker()
-                continue
-            default:
-                break  // APPn, COM, DQT, ...: not needed
-            }
-            pos = segEnd
-        }
-        guard sawFrame, decodedScans > 0 else {
-            throw Failure(kind: .corrupt, message: "no lossless frame or scan in the codestream")
+        try walkMarkers()
+    }
+
+    mutating func handleSegment(_ m: UInt8, start: Int, end: Int) throws(Failure) {
+        switch m {
+        case 0xC3:
+            try readFrame(start, end)
+        case 0xC0, 0xC1, 0xC2, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+            throw Failure(kind: .unsupported, message: "JPEG frame type \(String(format0x: m)) in a lossless (process 14) syntax")
+        case 0xC4:
+            try readHuffman(start, end)
+        case 0xDD:
+            guard end - start >= 2 else { throw Failure(kind: .corrupt, message: "DRI segment too short") }
+            restartInterval = u16(start)
+        case 0xDC:
+            throw Failure(kind: .unsupported, message: "DNL marker (image height defined after the scan)")
+        default:
+            break  // APPn, COM, DQT, ...: not needed
         }
     }
 
