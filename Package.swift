@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "DICOMCodecs", targets: ["DICOMCodecs"]),
         .library(name: "TerminalGraphics", targets: ["TerminalGraphics"]),
         .library(name: "Workstation", targets: ["Workstation"]),
+        .library(name: "SixrayConfig", targets: ["SixrayConfig"]),
         // Benchmark runners (Swift hot loops against plain C references); used by `sixray bench`
         // and by the separate Benchmarks/ package.
         .library(name: "SixrayBench", targets: ["SixrayBench"]),
@@ -52,6 +53,9 @@ let package = Package(
         systemLibrary("CCharLS", pkgConfig: "charls", apt: ["libcharls-dev"]),
         systemLibrary("COpenJPEG", pkgConfig: "libopenjp2", apt: ["libopenjp2-7-dev"]),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
+
+        // Layer 0: TOML and XDG paths for every configuration and data file (pure Swift, no deps).
+        .target(name: "SixrayConfig", swiftSettings: swiftSettings),
 
         // Layer 1
         .target(name: "DICOMCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
@@ -111,6 +115,7 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SixrayConfigTests", dependencies: ["SixrayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "DICOMCore", "TestSupport"],
