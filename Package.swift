@@ -88,7 +88,7 @@ let package = Package(
             swiftSettings: swiftSettings + cpuSwiftSettings),
 
         // Layer 4
-        .target(name: "TerminalUI", dependencies: ["TerminalGraphics", "CNcursesw"], swiftSettings: swiftSettings),
+        .target(name: "TerminalUI", dependencies: ["TerminalGraphics", "SixrayConfig", "CNcursesw"], swiftSettings: swiftSettings),
 
         // Layer 5
         .target(
@@ -115,6 +115,9 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings),
         .testTarget(name: "DICOMCoreTests", dependencies: ["DICOMCore", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalGraphics", "Imaging"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "SixrayConfigTests", dependencies: ["SixrayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -61,7 +61,9 @@ public struct ConfigSection: Sendable {
 
     /// A sub-table (`[name]` or an inline table).
     public func section(_ key: String) throws(ConfigError) -> ConfigSection? {
-        try typed(key, "a table") { $0.table }.map { ConfigSection($0, file: file) }
+        guard var t = try typed(key, "a table", { $0.table }) else { return nil }
+        t.path = table.keyPath(key) // inline tables do not know their key
+        return ConfigSection(t, file: file)
     }
 
     /// The tables of an array of tables (`[[name]]`).
