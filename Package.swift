@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "sixray",
             dependencies: [
-                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench",
+                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

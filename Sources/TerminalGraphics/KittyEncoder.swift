@@ -24,10 +24,13 @@ public struct KittyEncoder: Sendable {
         public var columns: Int?
         public var rows: Int?
         public var chunkSize: Int
+        /// `z=`: negative values draw the image under text, so a viewer's overlay text stays
+        /// readable on top of it. nil: the terminal's default (above text).
+        public var zIndex: Int?
         public init(format: Format = .raw, imageID: UInt32 = 1, placementID: UInt32 = 1,
-                    columns: Int? = nil, rows: Int? = nil, chunkSize: Int = 4096) {
+                    columns: Int? = nil, rows: Int? = nil, chunkSize: Int = 4096, zIndex: Int? = nil) {
             self.format = format; self.imageID = imageID; self.placementID = placementID
-            self.columns = columns; self.rows = rows; self.chunkSize = chunkSize
+            self.columns = columns; self.rows = rows; self.chunkSize = chunkSize; self.zIndex = zIndex
         }
     }
 
@@ -50,6 +53,7 @@ public struct KittyEncoder: Sendable {
         control += ",s=\(image.width),v=\(image.height),i=\(options.imageID),p=\(options.placementID),q=2,C=1"
         if let c = options.columns { control += ",c=\(c)" }
         if let r = options.rows { control += ",r=\(r)" }
+        if let z = options.zIndex { control += ",z=\(z)" }
         var b64: [UInt8] = []
         b64.reserveCapacity(Base64.encodedCount(payload.count))
         Base64.append(payload, to: &b64)

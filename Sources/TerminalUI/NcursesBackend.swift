@@ -114,7 +114,7 @@ public final class NcursesBackend: TerminalBackend {
             raise(sig)
         }
         sigemptyset(&crash.sa_mask)
-        crash.sa_flags = Int32(SA_RESETHAND)
+        crash.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] { sigaction(sig, &crash, nil) }
     }
 

@@ -21,8 +21,12 @@ struct Demo: ParsableCommand {
     @Flag(help: "Write the demo studies again even if they exist.")
     var regenerate = false
 
-    @Option(name: .customLong("protocol"), help: "auto, sixel, kitty, iterm2, blocks or ascii.")
-    var graphics = "auto"
+    @OptionGroup var options: WorkstationOptions
+
+    @Flag(help: "Only write the demo studies and print a comparison image; do not open the workstation.")
+    var noOpen = false
+
+    var graphics: String { options.graphics }
 
     func run() throws {
         let root = dir ?? defaultDemoDirectory()
@@ -33,6 +37,11 @@ struct Demo: ParsableCommand {
                 Output.error(error.description)
                 throw ExitCode(1)
             }
+        }
+        if !noOpen, isatty(0) == 1, isatty(1) == 1 {
+            let code = try openWorkstation(library: FolderLibrary(root: root), options: options)
+            if code != 0 { throw ExitCode(code) }
+            return
         }
         var summaries: [String] = []
         for name in ["current", "prior"] {

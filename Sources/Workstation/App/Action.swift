@@ -1,0 +1,39 @@
+import Imaging
+import TerminalUI
+
+/// What can happen to the workstation: a user command (from the keymap), a raw key for a
+/// focused text field, a mouse event, and the results of effects.
+public enum Action: Sendable {
+    case command(Command)
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(width: Int, height: Int)
+    /// Cine clock: seconds since the last tick.
+    case tick(Double)
+    case studiesLoaded([StudySummary], notice: String?)
+    case studiesFailed(String)
+    case seriesListLoaded(studyID: String, [SeriesSummary])
+    case seriesListFailed(studyID: String, String)
+    /// A viewport's series is open (or failed): slice count of the viewport's current plane.
+    case viewportReady(viewport: Int, seriesID: String, plane: ViewPlane, count: Int, startIndex: Int?)
+    case viewportFailed(viewport: Int, seriesID: String, String)
+    /// The renderer reports what it drew (so that mouse positions map to the image).
+    case rendered(viewport: Int, transform: ViewTransform, pixelScale: SIMD2<Double>, position: Double?)
+    case showText(title: String, lines: [String])
+    case message(String, Role)
+}
+
+
+/// Work the reducer asks for; the effect runner performs it and feeds back actions.
+public enum Effect: Sendable, Equatable {
+    case loadStudies
+    case loadSeriesList(studyID: String)
+    /// Open `seriesID` in viewport `viewport` for `plane` (reads headers, counts slices).
+    case openViewport(viewport: Int, seriesID: String, plane: ViewPlane, obliqueAngle: Double)
+    case setRead(studyID: String, Bool)
+    case setPinned(studyID: String, Bool)
+    case showTags(seriesID: String, plane: ViewPlane, index: Int)
+    case showReports(studyID: String)
+    case redraw
+    case quit
+}

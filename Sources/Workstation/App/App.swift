@@ -1,0 +1,263 @@
+import DICOMCore
+import TerminalGraphics
+import TerminalUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The workstation's loop: read a key, turn it into an action, reduce, run the effects, draw.
+/// The loop is the only place that touches the terminal (through its backend) and the
+/// library; everything it decides comes from `Reducer`.
+public final class WorkstationApp {
+    public private(set) var state: AppState
+    public let library: any StudyLibrary
+    public let renderer: ScreenRenderer
+    public let backend: any TerminalBackend
+    private var resolver = KeyResolver()
+    private let clock: () -> Double
+    private var lastTick: Double
+    /// Statistics of the last presented frame (tests and the latency benchmark read them).
+    public private(set) var lastPresent = PresentStats()
+    public private(set) var lastRenderedViewports = 0
+
+    /// - Parameters:
+    ///   - clock: seconds, monotonic (tests pass a fake one).
+    public init(library: any StudyLibrary, renderer: ScreenRenderer, backend: any TerminalBackend, resources: UIResources,
+                today: String, cellSize: (width: Int, height: Int)?, clock: @escaping () -> Double = monotonicSeconds) {
+        self.library = library
+        self.renderer = renderer
+        self.backend = backend
+        self.clock = clock
+        lastTick = clock()
+        let size = backend.size
+        var s = AppState(width: size.width, height: size.height, today: today, presets: resources.presets)
+        if let c = cellSize, c.width > 0, c.height > 0 {
+            s.cellWidth = c.width
+            s.cellHeight = c.height
+        }
+        s.graphicsName = renderer.graphics.rawValue
+        if let w = resources.warnings.first {
+            s.status = StatusMessage(text: w + (resources.warnings.count > 1 ? " (+\(resources.warnings.count - 1) more)" : ""), role: .warning)
+        }
+        state = s
+    }
+
+    /// Loads the worklist; call once before `run` or `step`.
+    public func start() {
+        perform([.loadStudies])
+    }
+
+    /// Runs until the user quits. Returns the process exit code.
+    public func run() -> Int32 {
+        start()
+        draw()
+        while !state.quitting {
+            let timeout = state.viewer?.cine == true ? max(1, Int(1000 / (state.viewer?.cineFPS ?? 10))) : 500
+            let key = backend.readKey(timeoutMilliseconds: timeout)
+            if let key { handle(key) }
+            if state.viewer?.cine == true {
+                let now = clock()
+                dispatch(.tick(now - lastTick))
+                lastTick = now
+            } else {
+                lastTick = clock()
+            }
+            if key == nil, state.viewer?.cine != true { continue }
+            draw()
+        }
+        backend.shutdown()
+        return 0
+    }
+
+    /// Handles one key as the loop does (tests and the benchmark drive the app through this).
+    public func handle(_ key: Key) {
+        switch key {
+        case .resize:
+            let s = backend.size
+            resolver.reset()
+            dispatch(.resize(width: s.width, height: s.height))
+        case let .mouse(e):
+            dispatch(.mouse(e))
+        default:
+            // A text field being edited takes printable keys and editing keys itself.
+            if state.screen == .worklist, state.worklist.filterInput != nil, isTextKey(key) {
+                dispatch(.key(key))
+                return
+            }
+            switch resolver.resolve(key, keymap: renderer.keymap, contexts: state.keyContexts) {
+            case let .action(name):
+                if let c = Command(rawValue: name) { dispatch(.command(c)) }
+            case .pending:
+                break
+            case let .unbound(k):
+                dispatch(.key(k))
+            }
+        }
+    }
+
+    func isTextKey(_ key: Key) -> Bool {
+        switch key {
+        case .character, .backspace, .delete, .left, .right, .home, .end, .ctrl("a"), .ctrl("e"), .ctrl("u"), .ctrl("k"), .ctrl("w"),
+             .enter, .escape:
+            return true
+        default:
+            return false
+        }
+    }
+
+    public func dispatch(_ action: Action) {
+        let effects = Reducer.reduce(&state, action)
+        perform(effects)
+    }
+
+    /// Draws the current state and feeds what the renderer learned back to the reducer.
+    public func draw() {
+        let frame = renderer.render(state)
+        lastPresent = backend.present(frame.buffer, images: frame.images)
+        lastRenderedViewports = frame.renderedViewports
+        for a in frame.feedback { _ = Reducer.reduce(&state, a) }
+    }
+
+    /// Runs effects; their results come back as actions.
+    func perform(_ effects: [Effect]) {
+        for e in effects {
+            switch e {
+            case .loadStudies:
+                do {
+                    let studies = try library.studies()
+                    dispatch(.studiesLoaded(studies, notice: studies.isEmpty ? "No studies in the local store: import some with `sixray import PATH`, or try `sixray demo`." : nil))
+                } catch {
+                    dispatch(.studiesFailed(error.description))
+                }
+            case let .loadSeriesList(id):
+                do { dispatch(.seriesListLoaded(studyID: id, try library.series(ofStudy: id))) } catch {
+                    dispatch(.seriesListFailed(studyID: id, error.description))
+                }
+            case let .openViewport(i, seriesID, plane, angle):
+                guard let series = state.viewer?.series.first(where: { $0.id == seriesID }) ?? state.browser?.series.first(where: { $0.id == seriesID }) else {
+                    dispatch(.viewportFailed(viewport: i, seriesID: seriesID, "series \(seriesID) is not in this study"))
+                    continue
+                }
+                do {
+                    let opened = try renderer.provider.open(series: series, plane: plane, obliqueAngle: angle)
+                    dispatch(.viewportReady(viewport: i, seriesID: seriesID, plane: plane, count: opened.count, startIndex: opened.start))
+                } catch {
+                    dispatch(.viewportFailed(viewport: i, seriesID: seriesID, error.description))
+                }
+            case let .setRead(id, read):
+                library.setRead(read, study: id)
+            case let .setPinned(id, pinned):
+                library.setPinned(pinned, study: id)
+            case let .showTags(seriesID, plane, index):
+                dispatch(.showText(title: "DICOM tags", lines: tagLines(seriesID: seriesID, plane: plane, index: index)))
+            case let .showReports(studyID):
+                dispatch(.showText(title: "Structured reports", lines: reportLines(studyID: studyID)))
+            case .redraw:
+                backend.invalidate()
+            case .quit:
+                break
+            }
+        }
+    }
+
+    func tagLines(seriesID: String, plane: ViewPlane, index: Int) -> [String] {
+        guard let series = state.viewer?.series.first(where: { $0.id == seriesID }) else { return ["(series not found)"] }
+        var path: String?
+        if let stack = (renderer.provider as? StackPlaneProvider).flatMap({ try? $0.stack(for: series) }), plane == .acquired || plane == .axial,
+           index < stack.slices.count {
+            path = stack.slices[index].path
+        }
+        guard let file = path ?? series.files.first else { return ["(no file)"] }
+        do {
+            let f = try Part10Reader.read(path: file)
+            var lines = ["File: \(file)", ""] + DumpFormatter(maxValueLength: 80, hideBulk: true).format(f).split(separator: "\n").map(String.init)
+            if state.hideIdentity { lines = lines.map(Self.redactIdentity) }
+            return lines
+        } catch {
+            return ["\(file): \(error)"]
+        }
+    }
+
+    /// Blanks the values of patient-identifying attributes in dump lines.
+    static func redactIdentity(_ line: String) -> String {
+        let tags = ["(0010,0010)", "(0010,0020)", "(0010,0030)", "(0010,1000)", "(0010,1001)", "(0010,2154)", "(0010,1040)"]
+        guard tags.contains(where: { line.contains($0) }) else { return line }
+        guard let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]"), open < close else { return line }
+        return String(line[...open]) + "(hidden)" + String(line[close...])
+    }
+
+    func reportLines(studyID: String) -> [String] {
+        let series = (try? library.series(ofStudy: studyID)) ?? []
+        var lines: [String] = []
+        for s in series where s.modality == "SR" {
+            for path in s.files {
+                guard let f = try? Part10Reader.read(path: path) else { lines.append("\(path): unreadable"); continue }
+                lines.append("── \(s.description.isEmpty ? "Report" : s.description) ──")
+                lines += StructuredReportText.lines(f.dataSet)
+                lines.append("")
+            }
+        }
+        return lines.isEmpty ? ["No structured report (SR) in this study."] : lines
+    }
+}
+
+/// The text of an SR document's content tree (PS3.3 C.17.3): concept names, text, codes,
+/// numbers with units, indented by nesting.
+public enum StructuredReportText {
+    public static func lines(_ ds: DataSet, depth: Int = 0) -> [String] {
+        var out: [String] = []
+        let pad = String(repeating: "  ", count: depth)
+        let name = ds.items(Tag(0x0040, 0xA043)).first.flatMap { $0.string(Tag(0x0008, 0x0104)) }.map(trimSpaces)
+        let type = ds.string(Tag(0x0040, 0xA040)).map(trimSpaces) ?? ""
+        var value = ""
+        switch type {
+        case "TEXT": value = ds.string(Tag(0x0040, 0xA160)) ?? ""
+        case "CODE": value = ds.items(Tag(0x0040, 0xA168)).first.flatMap { $0.string(Tag(0x0008, 0x0104)) } ?? ""
+        case "NUM":
+            if let mv = ds.items(Tag(0x0040, 0xA300)).first {
+                value = (mv.string(Tag(0x0040, 0xA30A)).map(trimSpaces) ?? "") + " "
+                    + (mv.items(Tag(0x0040, 0x08EA)).first.flatMap { $0.string(Tag(0x0008, 0x0100)) }.map(trimSpaces) ?? "")
+            }
+        case "DATE": value = ds.string(Tag(0x0040, 0xA121)) ?? ""
+        case "PNAME": value = ds.string(Tag(0x0040, 0xA123)).map(displayName) ?? ""
+        default: break
+        }
+        if name != nil || !value.isEmpty {
+            out.append(pad + (name.map { $0 + (value.isEmpty ? "" : ": ") } ?? "") + value.trimmingTrailingSpaces)
+        }
+        for item in ds.items(Tag(0x0040, 0xA730)) { out += lines(item, depth: depth + (name == nil ? 0 : 1)) }
+        return out
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = self
+        while s.last == " " || s.last == "\0" { s.removeLast() }
+        return s
+    }
+}
+
+/// Seconds from a monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Today's date as YYYYMMDD in local time.
+public func todayString() -> String {
+    var t = time(nil)
+    var tmv = tm()
+    localtime_r(&t, &tmv)
+    let y = Int(tmv.tm_year) + 1900, m = Int(tmv.tm_mon) + 1, d = Int(tmv.tm_mday)
+    return String(y) + (m < 10 ? "0" : "") + String(m) + (d < 10 ? "0" : "") + String(d)
+}
+
+extension DataSet {
+    /// The items of a sequence element, empty when absent or not a sequence.
+    func items(_ tag: Tag) -> [DataSet] {
+        guard let e = self[tag], case let .sequence(items) = e.value else { return [] }
+        return items
+    }
+}

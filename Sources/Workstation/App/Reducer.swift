@@ -1,0 +1,653 @@
+import Imaging
+import TerminalUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The workstation's one state transition: `(state, action) → effects`, with no I/O
+/// (STYLE.md rule 1). Every key, click, tick and effect result goes through here, so tests
+/// drive the whole application without a terminal.
+public enum Reducer {
+    public static func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
+        switch action {
+        case let .resize(w, h):
+            state.width = w
+            state.height = h
+            return [.redraw]
+        case let .message(text, role):
+            state.status = StatusMessage(text: text, role: role)
+            return []
+        case let .showText(title, lines):
+            state.viewer?.textPane = (title, lines, 0)
+            return []
+        case let .studiesLoaded(studies, notice):
+            state.worklist.studies = studies
+            state.worklist.loading = false
+            state.worklist.notice = notice
+            clampWorklist(&state)
+            return []
+        case let .studiesFailed(message):
+            state.worklist.loading = false
+            state.worklist.notice = message
+            state.status = StatusMessage(text: message, role: .error)
+            return []
+        case let .seriesListLoaded(studyID, series):
+            guard state.browser?.study.id == studyID else { return [] }
+            state.browser?.series = series
+            state.browser?.loading = false
+            return []
+        case let .seriesListFailed(studyID, message):
+            guard state.browser?.study.id == studyID else { return [] }
+            state.browser?.loading = false
+            state.status = StatusMessage(text: message, role: .error)
+            return []
+        case let .viewportReady(i, seriesID, plane, count, start):
+            guard var v = state.viewer, i < v.viewports.count, v.viewports[i].seriesID == seriesID, v.viewports[i].plane == plane else { return [] }
+            v.viewports[i].count = count
+            v.viewports[i].loading = false
+            v.viewports[i].error = nil
+            if let start { v.viewports[i].index = start }
+            v.viewports[i].index = min(max(0, v.viewports[i].index), max(0, count - 1))
+            state.viewer = v
+            return []
+        case let .viewportFailed(i, seriesID, message):
+            guard var v = state.viewer, i < v.viewports.count, v.viewports[i].seriesID == seriesID else { return [] }
+            v.viewports[i].loading = false
+            v.viewports[i].error = message
+            v.viewports[i].count = 0
+            state.viewer = v
+            state.status = StatusMessage(text: message, role: .error)
+            return []
+        case let .rendered(i, transform, scale, position):
+            guard state.viewer != nil, i < state.viewer!.viewports.count else { return [] }
+            state.viewer!.viewports[i].lastTransform = transform
+            state.viewer!.viewports[i].pixelScale = scale
+            state.viewer!.viewports[i].position = position
+            return []
+        case let .tick(dt):
+            return tick(&state, dt)
+        case let .key(k):
+            return textKey(&state, k)
+        case let .mouse(event):
+            return mouse(&state, event)
+        case let .command(command):
+            return self.command(&state, command)
+        }
+    }
+
+    // MARK: commands
+
+    static func command(_ state: inout AppState, _ c: Command) -> [Effect] {
+        // Overlays take keys first.
+        if state.dialog != nil {
+            if c == .back || c == .open || c == .quit { state.dialog = nil }
+            return []
+        }
+        if state.help != nil {
+            switch c {
+            case .help, .back: state.help = nil
+            case .quit: state.quitting = true; return [.quit]
+            case .down, .nextSlice: state.help!.scroll += 1
+            case .up, .previousSlice: state.help!.scroll = max(0, state.help!.scroll - 1)
+            case .pageDown, .nextPage: state.help!.scroll += 10
+            case .pageUp, .previousPage: state.help!.scroll = max(0, state.help!.scroll - 10)
+            default: break
+            }
+            return []
+        }
+        switch c {
+        case .quit:
+            state.quitting = true
+            return [.quit]
+        case .help:
+            state.help = HelpState()
+            return []
+        case .redraw:
+            return [.redraw]
+        case .hideIdentity:
+            state.hideIdentity.toggle()
+            state.status = StatusMessage(text: state.hideIdentity ? "Patient identity hidden" : "Patient identity shown", role: .statusBar)
+            return []
+        default:
+            break
+        }
+        switch state.screen {
+        case .worklist: return worklistCommand(&state, c)
+        case .browser: return browserCommand(&state, c)
+        case .viewer: return viewerCommand(&state, c)
+        }
+    }
+
+    // MARK: worklist
+
+    static func worklistRows(_ state: AppState) -> (rows: [[String]], studies: [StudySummary]) {
+        let studies = state.worklist.candidates(today: state.today)
+        let rows = studies.map { s in
+            [state.hideIdentity ? "(hidden)" : displayName(s.patientName), state.hideIdentity ? "" : s.patientID,
+             formatDate(s.studyDate), s.modalities.joined(separator: "/"),
+             s.description + (s.keywords.isEmpty ? "" : "  #" + s.keywords.joined(separator: " #")),
+             s.accession, "\(s.seriesCount)/\(s.instanceCount)",
+             (s.isPinned ? "📌" : "") + (s.state == .complete ? (s.isRead ? "read" : "new") : s.state.rawValue)]
+        }
+        return (rows, studies)
+    }
+
+    /// Rows of the worklist table that fit the screen (header, notice, table header, status).
+    static func worklistVisibleRows(_ state: AppState) -> Int { max(1, state.height - 5) }
+
+    static func clampWorklist(_ state: inout AppState) {
+        let order = state.worklist.table.arrange(worklistRows(state).rows)
+        state.worklist.table.scrollToSelection(visibleRows: worklistVisibleRows(state), count: order.count)
+    }
+
+    static func selectedStudy(_ state: AppState) -> StudySummary? {
+        let (rows, studies) = worklistRows(state)
+        let order = state.worklist.table.arrange(rows)
+        guard state.worklist.table.selected < order.count else { return nil }
+        return studies[order[state.worklist.table.selected]]
+    }
+
+    static func worklistCommand(_ state: inout AppState, _ c: Command) -> [Effect] {
+        if state.worklist.filterInput != nil {
+            // While the filter is edited, only Enter/Esc matter (text keys arrive as .key).
+            if c == .back { state.worklist.filterInput = nil; state.worklist.table.filter = ""; clampWorklist(&state) }
+            if c == .open { state.worklist.filterInput = nil }
+            return []
+        }
+        let count = state.worklist.table.arrange(worklistRows(state).rows).count
+        let page = worklistVisibleRows(state)
+        switch c {
+        case .back:
+            if !state.worklist.table.filter.isEmpty || state.worklist.todayOnly || state.worklist.unreadOnly || state.worklist.modality != nil {
+                clearFilters(&state)
+                return []
+            }
+            state.quitting = true
+            return [.quit]
+        case .up: state.worklist.table.move(by: -1, count: count, visibleRows: page)
+        case .down: state.worklist.table.move(by: 1, count: count, visibleRows: page)
+        case .pageUp: state.worklist.table.move(by: -page, count: count, visibleRows: page)
+        case .pageDown: state.worklist.table.move(by: page, count: count, visibleRows: page)
+        case .first: state.worklist.table.move(by: -count, count: count, visibleRows: page)
+        case .last: state.worklist.table.move(by: count, count: count, visibleRows: page)
+        case .filter:
+            state.worklist.filterInput = TextInput(state.worklist.table.filter)
+        case .sortNext:
+            let next = ((state.worklist.table.sortColumn ?? -1) + 1) % WorklistState.columns.count
+            state.worklist.table.sortColumn = next
+            state.worklist.table.ascending = true
+            state.status = StatusMessage(text: "Sorted by \(WorklistState.columns[next].title)", role: .statusBar)
+        case .sortReverse:
+            state.worklist.table.ascending.toggle()
+        case .refresh:
+            state.worklist.loading = true
+            return [.loadStudies]
+        case .filterToday:
+            state.worklist.todayOnly.toggle()
+            state.worklist.table.selected = 0
+        case .filterUnread:
+            state.worklist.unreadOnly.toggle()
+            state.worklist.table.selected = 0
+        case .filterModality:
+            let all = Array(Set(state.worklist.studies.flatMap(\.modalities))).sorted()
+            if let m = state.worklist.modality, let i = all.firstIndex(of: m) {
+                state.worklist.modality = i + 1 < all.count ? all[i + 1] : nil
+            } else {
+                state.worklist.modality = all.first
+            }
+            state.worklist.table.selected = 0
+        case .clearFilters:
+            clearFilters(&state)
+        case .toggleRead:
+            guard let s = selectedStudy(state) else { return [] }
+            setStudy(&state, s.id) { $0.isRead.toggle() }
+            return [.setRead(studyID: s.id, !s.isRead)]
+        case .pin:
+            guard let s = selectedStudy(state) else { return [] }
+            setStudy(&state, s.id) { $0.isPinned.toggle() }
+            return [.setPinned(studyID: s.id, !s.isPinned)]
+        case .open:
+            guard let s = selectedStudy(state) else { return [] }
+            state.browser = BrowserState(study: s)
+            state.screen = .browser
+            var effects: [Effect] = [.loadSeriesList(studyID: s.id)]
+            if !s.isRead {
+                setStudy(&state, s.id) { $0.isRead = true }
+                effects.append(.setRead(studyID: s.id, true))
+            }
+            return effects
+        case .compare:
+            state.status = StatusMessage(text: "Compare: open a study, then its prior opens beside it (needs the study store's priors)", role: .warning)
+        default:
+            break
+        }
+        clampWorklist(&state)
+        return []
+    }
+
+    static func clearFilters(_ state: inout AppState) {
+        state.worklist.table.filter = ""
+        state.worklist.todayOnly = false
+        state.worklist.unreadOnly = false
+        state.worklist.modality = nil
+        state.worklist.table.selected = 0
+        clampWorklist(&state)
+    }
+
+    static func setStudy(_ state: inout AppState, _ id: String, _ change: (inout StudySummary) -> Void) {
+        if let i = state.worklist.studies.firstIndex(where: { $0.id == id }) { change(&state.worklist.studies[i]) }
+    }
+
+    // MARK: browser
+
+    static func browserCommand(_ state: inout AppState, _ c: Command) -> [Effect] {
+        guard var b = state.browser else { state.screen = .worklist; return [] }
+        let visible = max(1, state.height - 6)
+        switch c {
+        case .back:
+            state.screen = .worklist
+            state.browser = nil
+            return []
+        case .up: b.table.move(by: -1, count: b.series.count, visibleRows: visible)
+        case .down: b.table.move(by: 1, count: b.series.count, visibleRows: visible)
+        case .first: b.table.move(by: -b.series.count, count: b.series.count, visibleRows: visible)
+        case .last: b.table.move(by: b.series.count, count: b.series.count, visibleRows: visible)
+        case .select:
+            guard b.table.selected < b.series.count else { break }
+            let id = b.series[b.table.selected].id
+            if let i = b.picked.firstIndex(of: id) { b.picked.remove(at: i) } else { b.picked.append(id) }
+            b.table.move(by: 1, count: b.series.count, visibleRows: visible)
+        case .open, .openSelected:
+            let chosen: [String]
+            if c == .openSelected, !b.picked.isEmpty {
+                chosen = Array(b.picked.prefix(4))
+            } else if b.table.selected < b.series.count {
+                chosen = [b.series[b.table.selected].id]
+            } else {
+                return []
+            }
+            state.browser = b
+            return openViewer(&state, study: b.study, series: b.series, chosen: chosen)
+        default:
+            break
+        }
+        state.browser = b
+        return []
+    }
+
+    static func openViewer(_ state: inout AppState, study: StudySummary, series: [SeriesSummary], chosen: [String]) -> [Effect] {
+        let layout: ViewerLayout = chosen.count >= 3 ? .twoByTwo : chosen.count == 2 ? .oneByTwo : .single
+        var viewports = chosen.map { ViewportState(seriesID: $0) }
+        while viewports.count < layout.viewportCount { viewports.append(ViewportState(seriesID: chosen.first)) }
+        for i in viewports.indices { viewports[i].loading = true }
+        var v = ViewerState(study: study, series: series, viewports: viewports)
+        v.layout = layout
+        state.viewer = v
+        state.screen = .viewer
+        state.status = StatusMessage(text: "", role: .statusBar)
+        return viewports.enumerated().compactMap { i, vp in
+            vp.seriesID.map { .openViewport(viewport: i, seriesID: $0, plane: .acquired, obliqueAngle: vp.obliqueAngle) }
+        }
+    }
+
+    // MARK: viewer
+
+    static func viewerCommand(_ state: inout AppState, _ c: Command) -> [Effect] {
+        guard var v = state.viewer else { state.screen = .worklist; return [] }
+        defer { state.viewer = v }
+        if v.textPane != nil {
+            switch c {
+            case .back, .tags, .report: v.textPane = nil
+            case .nextSlice, .down: v.textPane!.scroll += 1
+            case .previousSlice, .up: v.textPane!.scroll = max(0, v.textPane!.scroll - 1)
+            case .nextPage, .pageDown: v.textPane!.scroll += 10
+            case .previousPage, .pageUp: v.textPane!.scroll = max(0, v.textPane!.scroll - 10)
+            default: break
+            }
+            return []
+        }
+        let i = min(v.focused, v.viewports.count - 1)
+        var vp = v.viewports[i]
+        var effects: [Effect] = []
+        let step = 10.0 // pixels of pan per key
+        switch c {
+        case .back:
+            if v.tool != nil {
+                v.tool = nil
+                v.pendingPoints = []
+                state.status = StatusMessage(text: "Measurement cancelled", role: .statusBar)
+                return []
+            }
+            state.screen = state.browser != nil ? .browser : .worklist
+            state.viewer = nil
+            v = ViewerState(study: v.study, series: [], viewports: [])
+            return []
+        case .nextSlice: vp.index = min(vp.index + 1, max(0, vp.count - 1))
+        case .previousSlice: vp.index = max(vp.index - 1, 0)
+        case .nextPage: vp.index = min(vp.index + 10, max(0, vp.count - 1))
+        case .previousPage: vp.index = max(vp.index - 10, 0)
+        case .firstSlice: vp.index = 0
+        case .lastSlice: vp.index = max(0, vp.count - 1)
+        case .cine:
+            v.cine.toggle()
+            v.cineCarry = 0
+            state.status = StatusMessage(text: v.cine ? "Cine \(Int(v.cineFPS)) fps" : "Cine stopped", role: .statusBar)
+        case .cineFaster:
+            v.cineFPS = min(60, v.cineFPS * 1.25)
+            state.status = StatusMessage(text: "Cine \(Int(v.cineFPS.rounded())) fps", role: .statusBar)
+        case .cineSlower:
+            v.cineFPS = max(1, v.cineFPS / 1.25)
+            state.status = StatusMessage(text: "Cine \(Int(v.cineFPS.rounded())) fps", role: .statusBar)
+        case .windowWider, .windowNarrower, .levelUp, .levelDown:
+            var w = vp.window ?? (40, 400)
+            switch c {
+            case .windowWider: w.width *= 1.15
+            case .windowNarrower: w.width = max(1, w.width / 1.15)
+            case .levelUp: w.center += max(1, w.width * 0.05)
+            default: w.center -= max(1, w.width * 0.05)
+            }
+            vp.window = w
+            vp.windowName = nil
+        case .autoWindow:
+            vp.window = nil
+            vp.windowName = "auto"
+        case .invert: vp.invert.toggle()
+        case let p where Command.presetCommands.contains(p):
+            let n = Command.presetCommands.firstIndex(of: p)! + 1
+            let modality = v.series.first { $0.id == vp.seriesID }?.modality ?? ""
+            let applicable = WindowPresets.applicable(state.presets, modality: modality)
+            let keyed = applicable.first { $0.key == String(n) } ?? (n <= applicable.count ? applicable[n - 1] : nil)
+            guard let preset = keyed else {
+                state.status = StatusMessage(text: "No window preset \(n) for \(modality.isEmpty ? "this modality" : modality)", role: .warning)
+                return []
+            }
+            if case let .fixed(w) = preset.kind {
+                vp.window = (w.center, w.width)
+            } else {
+                vp.window = nil
+            }
+            vp.windowName = preset.name
+            state.status = StatusMessage(text: "Window: \(preset.name)", role: .statusBar)
+        case .zoomIn: vp.zoom = min(32, vp.zoom * 1.25)
+        case .zoomOut: vp.zoom = max(0.1, vp.zoom / 1.25)
+        case .fit:
+            vp.zoom = 1
+            vp.panX = 0
+            vp.panY = 0
+        case .panLeft: vp.panX -= step * Double(state.cellWidth) / 10
+        case .panRight: vp.panX += step * Double(state.cellWidth) / 10
+        case .panUp: vp.panY -= step * Double(state.cellHeight) / 10
+        case .panDown: vp.panY += step * Double(state.cellHeight) / 10
+        case .rotateClockwise: vp.quarterTurns = (vp.quarterTurns + 1) % 4
+        case .rotateCounterclockwise: vp.quarterTurns = (vp.quarterTurns + 3) % 4
+        case .flipHorizontal: vp.flipHorizontal.toggle()
+        case .flipVertical: vp.flipVertical.toggle()
+        case .planeAxial, .planeCoronal, .planeSagittal, .planeOblique:
+            let plane: ViewPlane = c == .planeAxial ? .axial : c == .planeCoronal ? .coronal : c == .planeSagittal ? .sagittal : .oblique
+            guard let id = vp.seriesID else { return [] }
+            vp.plane = plane
+            vp.loading = true
+            vp.zoom = 1
+            vp.panX = 0
+            vp.panY = 0
+            vp.index = 0
+            v.measurements.removeAll { $0.seriesID == id && $0.plane == plane }
+            effects.append(.openViewport(viewport: i, seriesID: id, plane: plane, obliqueAngle: vp.obliqueAngle))
+            state.status = StatusMessage(text: "\(plane.rawValue.capitalized) plane", role: .statusBar)
+        case .tiltObliqueUp, .tiltObliqueDown:
+            guard let id = vp.seriesID, vp.plane == .oblique else {
+                state.status = StatusMessage(text: "Tilt applies to the oblique plane (o)", role: .warning)
+                return []
+            }
+            vp.obliqueAngle = max(-80, min(80, vp.obliqueAngle + (c == .tiltObliqueUp ? 5 : -5)))
+            vp.loading = true
+            effects.append(.openViewport(viewport: i, seriesID: id, plane: .oblique, obliqueAngle: vp.obliqueAngle))
+            state.status = StatusMessage(text: "Oblique \(Int(vp.obliqueAngle))° from axial", role: .statusBar)
+        case .slabCycle:
+            let modes: [SlabMode?] = [nil, .mip, .minip, .average]
+            let k = modes.firstIndex(of: vp.slab) ?? 0
+            vp.slab = modes[(k + 1) % modes.count]
+            state.status = StatusMessage(text: vp.slab.map { "Slab \($0.rawValue) \(fmt1(vp.slabThickness)) mm" } ?? "Slab off", role: .statusBar)
+        case .slabThicker, .slabThinner:
+            vp.slabThickness = c == .slabThicker ? min(200, vp.slabThickness * 1.5) : max(1, vp.slabThickness / 1.5)
+            state.status = StatusMessage(text: "Slab \(vp.slab?.rawValue ?? "off") \(fmt1(vp.slabThickness)) mm", role: .statusBar)
+        case .layoutCycle:
+            let all = ViewerLayout.allCases
+            v.layout = all[((all.firstIndex(of: v.layout) ?? 0) + 1) % all.count]
+            v.viewports[i] = vp
+            while v.viewports.count < v.layout.viewportCount {
+                // New viewports show the next series of the study (or the same one).
+                let used = Set(v.viewports.compactMap(\.seriesID))
+                let next = v.series.first { !used.contains($0.id) }?.id ?? vp.seriesID
+                var nv = ViewportState(seriesID: next)
+                nv.loading = next != nil
+                v.viewports.append(nv)
+                if let next { effects.append(.openViewport(viewport: v.viewports.count - 1, seriesID: next, plane: .acquired, obliqueAngle: nv.obliqueAngle)) }
+            }
+            v.focused = min(v.focused, v.layout.viewportCount - 1)
+            state.status = StatusMessage(text: "Layout \(v.layout.rawValue)", role: .statusBar)
+            return effects
+        case .nextViewport:
+            v.focused = (v.focused + 1) % v.layout.viewportCount
+            v.pendingPoints = []
+            return []
+        case .nextSeries, .previousSeries:
+            guard !v.series.isEmpty else { return [] }
+            let k = v.series.firstIndex { $0.id == vp.seriesID } ?? 0
+            let n = (k + (c == .nextSeries ? 1 : v.series.count - 1)) % v.series.count
+            vp = ViewportState(seriesID: v.series[n].id)
+            vp.loading = true
+            effects.append(.openViewport(viewport: i, seriesID: v.series[n].id, plane: .acquired, obliqueAngle: vp.obliqueAngle))
+            state.status = StatusMessage(text: "Series \(v.series[n].number.map(String.init) ?? "?"): \(v.series[n].description)", role: .statusBar)
+        case .referenceLines: v.referenceLines.toggle()
+        case .overlay: v.showOverlay.toggle()
+        case .measureDistance, .measureEllipse, .measureRectangle, .measureAngle:
+            let kind: Measurement.Kind = c == .measureDistance ? .distance : c == .measureEllipse ? .ellipse : c == .measureRectangle ? .rectangle : .angle
+            v.tool = kind
+            v.pendingPoints = []
+            if v.cursor == nil, let t = vp.lastTransform {
+                v.cursor = SIMD2(Double(t.viewportWidth) * vp.pixelScale.x / 2, Double(t.viewportHeight) * vp.pixelScale.y / 2)
+            }
+            state.status = StatusMessage(text: "\(kind.rawValue.capitalized): place \(Measurement.pointsNeeded(kind)) points (arrows + Enter, or click); Esc cancels", role: .accent)
+        case .clearMeasurements:
+            v.measurements.removeAll { $0.seriesID == vp.seriesID && $0.plane == vp.plane }
+            v.pendingPoints = []
+            state.status = StatusMessage(text: "Measurements cleared", role: .statusBar)
+        case .cursorLeft, .cursorRight, .cursorUp, .cursorDown:
+            guard let t = vp.lastTransform else { return [] }
+            let size = SIMD2(Double(t.viewportWidth), Double(t.viewportHeight)) * vp.pixelScale
+            var cur = v.cursor ?? size / 2
+            let dx = Double(state.cellWidth) / 2, dy = Double(state.cellHeight) / 2
+            switch c {
+            case .cursorLeft: cur.x -= dx
+            case .cursorRight: cur.x += dx
+            case .cursorUp: cur.y -= dy
+            default: cur.y += dy
+            }
+            cur.x = min(max(0, cur.x), size.x - 1)
+            cur.y = min(max(0, cur.y), size.y - 1)
+            v.cursor = cur
+        case .place:
+            guard let cur = v.cursor else { return [] }
+            place(&v, state: &state, viewport: i, at: cur)
+            return []
+        case .tags:
+            guard let id = vp.seriesID else { return [] }
+            return [.showTags(seriesID: id, plane: vp.plane, index: vp.index)]
+        case .report:
+            return [.showReports(studyID: v.study.id)]
+        case .compare:
+            state.status = StatusMessage(text: "Compare needs the study store's priors (issue 11)", role: .warning)
+        default:
+            break
+        }
+        v.viewports[i] = vp
+        return effects
+    }
+
+    /// Adds a point of the active tool at viewport pixel `p`; completes the measurement when
+    /// it has its points.
+    static func place(_ v: inout ViewerState, state: inout AppState, viewport i: Int, at p: SIMD2<Double>) {
+        guard let tool = v.tool, let s = v.viewports[i].toSource(p), let id = v.viewports[i].seriesID else { return }
+        v.pendingPoints.append(s)
+        if v.pendingPoints.count >= Measurement.pointsNeeded(tool) {
+            v.measurements.append(Measurement(kind: tool, points: v.pendingPoints, seriesID: id,
+                                              plane: v.viewports[i].plane, index: v.viewports[i].index))
+            v.pendingPoints = []
+            v.tool = nil
+            state.status = StatusMessage(text: "\(tool.rawValue.capitalized) placed", role: .success)
+        } else {
+            state.status = StatusMessage(text: "\(tool.rawValue.capitalized): point \(v.pendingPoints.count + 1) of \(Measurement.pointsNeeded(tool))", role: .accent)
+        }
+    }
+
+    // MARK: keys, mouse, cine
+
+    static func textKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+        if state.screen == .worklist, var input = state.worklist.filterInput {
+            if key == .enter {
+                state.worklist.filterInput = nil
+                return []
+            }
+            if key == .escape {
+                state.worklist.filterInput = nil
+                state.worklist.table.filter = ""
+                clampWorklist(&state)
+                return []
+            }
+            input.handle(key)
+            state.worklist.filterInput = input
+            state.worklist.table.filter = input.text
+            state.worklist.table.selected = 0
+            clampWorklist(&state)
+        }
+        return []
+    }
+
+    static func tick(_ state: inout AppState, _ dt: Double) -> [Effect] {
+        guard var v = state.viewer, v.cine, v.textPane == nil else { return [] }
+        v.cineCarry += dt * v.cineFPS
+        let steps = Int(v.cineCarry)
+        v.cineCarry -= Double(steps)
+        if steps > 0 {
+            let i = min(v.focused, v.viewports.count - 1)
+            let n = max(1, v.viewports[i].count)
+            v.viewports[i].index = (v.viewports[i].index + steps) % n
+        }
+        state.viewer = v
+        return []
+    }
+
+    /// The viewer's viewport rectangles on screen (below the title line, above the status line).
+    public static func viewportRects(_ state: AppState) -> [Rect] {
+        guard let v = state.viewer else { return [] }
+        let area = Rect(x: 0, y: 1, width: state.width, height: max(0, state.height - 2))
+        return v.layout.rects(in: area)
+    }
+
+    static func mouse(_ state: inout AppState, _ e: MouseEvent) -> [Effect] {
+        switch state.screen {
+        case .worklist:
+            guard e.kind == .press || e.kind == .release, e.button == .left else { return [] }
+            // Row = y − 3 (title, notice, header) + offset.
+            let row = e.y - 3
+            guard row >= 0 else { return [] }
+            let k = state.worklist.table.offset + row
+            let count = state.worklist.table.arrange(worklistRows(state).rows).count
+            guard k < count else { return [] }
+            if e.kind == .release, state.worklist.table.selected == k { return [] }
+            if e.kind == .press {
+                let wasSelected = state.worklist.table.selected == k
+                state.worklist.table.selected = k
+                if wasSelected { return command(&state, .open) }
+            }
+            return []
+        case .browser:
+            guard e.kind == .press, e.button == .left, var b = state.browser else { return [] }
+            let k = b.table.offset + e.y - 3
+            guard k >= 0, k < b.series.count else { return [] }
+            let was = b.table.selected == k
+            b.table.selected = k
+            state.browser = b
+            return was ? command(&state, .open) : []
+        case .viewer:
+            guard var v = state.viewer else { return [] }
+            let rects = viewportRects(state)
+            guard let i = rects.prefix(v.layout.viewportCount).firstIndex(where: { $0.contains(x: e.x, y: e.y) }), i < v.viewports.count else {
+                return []
+            }
+            let r = rects[i]
+            // Viewport pixel under the cell's centre.
+            let p = SIMD2(Double(e.x - r.x) * Double(state.cellWidth) + Double(state.cellWidth) / 2,
+                          Double(e.y - r.y) * Double(state.cellHeight) + Double(state.cellHeight) / 2)
+            switch e.kind {
+            case .press:
+                if v.focused != i { v.focused = i; v.pendingPoints = [] }
+                if v.tool != nil, e.button == .left {
+                    v.cursor = p
+                    place(&v, state: &state, viewport: i, at: p)
+                } else {
+                    v.drag = (e.button, e.x, e.y)
+                }
+            case .drag:
+                v.cursor = p
+                if let d = v.drag {
+                    let dx = Double(e.x - d.x), dy = Double(e.y - d.y)
+                    var vp = v.viewports[i]
+                    if d.button == .left {
+                        // Window/level by drag: right widens, down raises the level (as most PACS).
+                        var w = vp.window ?? (40, 400)
+                        w.width = max(1, w.width * pow2(dx / 20))
+                        w.center += dy * max(1, w.width / 100)
+                        vp.window = w
+                        vp.windowName = nil
+                    } else {
+                        vp.panX += dx * Double(state.cellWidth)
+                        vp.panY += dy * Double(state.cellHeight)
+                    }
+                    v.viewports[i] = vp
+                    v.drag = (d.button, e.x, e.y)
+                }
+            case .release:
+                v.drag = nil
+            case .move:
+                v.cursor = p
+                if v.focused != i { v.focused = i }
+            }
+            state.viewer = v
+            return []
+        }
+    }
+}
+
+func pow2(_ x: Double) -> Double { exp2(x) }
+
+func fmt1(_ x: Double) -> String {
+    let r = (x * 10).rounded() / 10
+    return r == r.rounded() ? String(Int(r)) : String(r)
+}
+
+/// "DOE^JANE^M" → "DOE, JANE M" (PS3.5 6.2.1 person name components).
+public func displayName(_ pn: String) -> String {
+    let alphabetic = pn.split(separator: "=", omittingEmptySubsequences: false).first.map(String.init) ?? pn
+    let parts = alphabetic.split(separator: "^", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " ") }
+    guard parts.count > 1 else { return alphabetic }
+    let given = parts.dropFirst().filter { !$0.isEmpty }.joined(separator: " ")
+    return given.isEmpty ? parts[0] : parts[0] + ", " + given
+}
+
+/// "20241102" → "2024-11-02"; anything else unchanged.
+public func formatDate(_ d: String) -> String {
+    let c = Array(d)
+    guard c.count == 8, c.allSatisfy(\.isNumber) else { return d }
+    return String(c[0..<4]) + "-" + String(c[4..<6]) + "-" + String(c[6..<8])
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import SixrayConfig
+import TerminalGraphics
+import TerminalUI
+import Workstation
+
+/// Options every command that opens the reading workstation shares.
+struct WorkstationOptions: ParsableArguments {
+    @Option(name: .customLong("protocol"), help: "Graphics: auto, sixel, kitty, iterm2, blocks or ascii.")
+    var graphics = "auto"
+
+    @Option(help: "Colour theme: dark, light, high-contrast, or a file name in ~/.config/sixray/themes.")
+    var theme: String?
+
+    @Option(help: "Key bindings: default, vim, or a file name in ~/.config/sixray/keymaps.")
+    var keymap: String?
+}
+
+/// Opens the TUI on `library` and returns its exit code. Needs a terminal on stdin and stdout.
+func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) throws -> Int32 {
+    guard isatty(0) == 1, isatty(1) == 1 else {
+        Output.error("the workstation needs a terminal on stdin and stdout (for scripts use `sixray view`, `export` or `dump`)")
+        throw ExitCode(1)
+    }
+    let env = ProcessInfo.processInfo.environment
+    let dirs = SixrayDirectories(environment: env)
+    // [ui] theme / keymap from config.toml; flags win.
+    var themeName = "dark", keymapName = "default"
+    var configWarnings: [String] = []
+    if let path = dirs?.configFile, let text = readTextFile(path) {
+        do {
+            let doc = try ConfigSection.parse(text, file: path)
+            if let ui = try doc.section("ui") {
+                themeName = try ui.string("theme") ?? themeName
+                keymapName = try ui.string("keymap") ?? keymapName
+            }
+        } catch {
+            configWarnings.append("\(error)")
+        }
+    }
+    themeName = options.theme ?? themeName
+    keymapName = options.keymap ?? keymapName
+    var resources = UIResources.load(theme: themeName, keymap: keymapName, configDirectory: dirs?.config)
+    resources.warnings = configWarnings + resources.warnings
+
+    // Ask the terminal what it can do before ncurses takes it over (every query times out).
+    let override = GraphicsProtocol.parseOverride(options.graphics)
+    guard override.valid else {
+        Output.error("--protocol \(options.graphics): expected auto, sixel, kitty, iterm2, blocks or ascii")
+        throw ExitCode(64)
+    }
+    let caps = try? TerminalCapabilities.detect(environment: env, passthroughAllowed: tmuxPassthroughAllowed(env))
+    var graphics = override.value ?? caps?.bestProtocol ?? .blocks
+    if let caps, caps.multiplexer == .tmux, !caps.passthroughAllowed, override.value == nil, graphics != .blocks {
+        resources.warnings.append(Passthrough.tmuxPassthroughHint)
+        graphics = .blocks
+    }
+    var cell = caps?.cellPixels.map { (width: $0.width, height: $0.height) }
+    var ws = winsize()
+    if cell == nil, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_xpixel > 0, ws.ws_col > 0, ws.ws_row > 0 {
+        cell = (Int(ws.ws_xpixel) / Int(ws.ws_col), Int(ws.ws_ypixel) / Int(ws.ws_row))
+    }
+    let backend = try NcursesBackend(trueColor: caps?.trueColor ?? (env["COLORTERM"] == "truecolor" || env["COLORTERM"] == "24bit"))
+    let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
+                                  multiplexer: caps?.multiplexer ?? .none, provider: StackPlaneProvider())
+    let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
+                             today: todayString(), cellSize: cell ?? (10, 20))
+    let code = app.run()
+    backend.shutdown()
+    return code
+}
+
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the reading workstation on a folder of DICOM files (a CD, an export).",
+        discussion: """
+            Reads the headers of every file under PATH, groups them into studies and series, and \
+            opens the worklist. Nothing is copied. Keys: ? shows them all.
+            """)
+
+    @Argument(help: "A folder of DICOM files.")
+    var path: String
+
+    @OptionGroup var options: WorkstationOptions
+
+    func run() throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            Output.error("\(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(1)
+        }
+        let code = try openWorkstation(library: FolderLibrary(root: path), options: options)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
