@@ -124,7 +124,8 @@ let package = Package(
             name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "DICOMCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "WorkstationTests", dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TestSupport"],
+            name: "WorkstationTests",
+            dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TerminalUI", "TerminalGraphics", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],

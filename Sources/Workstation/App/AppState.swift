@@ -77,6 +77,12 @@ public struct WorklistState: Sendable {
         TableColumn("Ser/Img", width: .fixed(8), alignment: .right), TableColumn("State", width: .fixed(8)),
     ]
 
+    /// Indices of the columns shown at `width`: accession and counts give way first on
+    /// narrow terminals, so names and descriptions stay readable.
+    public static func visibleColumns(width: Int) -> [Int] {
+        width >= 110 ? Array(columns.indices) : width >= 90 ? [0, 1, 2, 3, 4, 6, 7] : [0, 1, 2, 3, 4, 7]
+    }
+
     /// The studies that pass the quick filters (before the text filter and sorting).
     public func candidates(today: String) -> [StudySummary] {
         studies.filter { s in

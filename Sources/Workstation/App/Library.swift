@@ -123,7 +123,9 @@ public final class FolderLibrary: StudyLibrary, @unchecked Sendable {
         var series: [String: SeriesSummary] = [:]
         var rejected = 0
         for path in files.sorted() {
-            guard let f = try? Part10Reader.read(path: path) else { rejected += 1; continue }
+            // Headers of a damaged file still list it (support staff want to see what is broken);
+            // the viewer reports the damage when it decodes.
+            guard let f = Part10Reader.readPartial(path: path).0 else { rejected += 1; continue }
             let ds = f.dataSet
             func s(_ g: UInt16, _ e: UInt16) -> String { ds.string(Tag(g, e)).map(trimSpaces) ?? "" }
             let studyUID = s(0x0020, 0x000D), seriesUID = s(0x0020, 0x000E)

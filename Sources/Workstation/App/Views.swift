@@ -50,8 +50,12 @@ enum Views {
         for (i, s) in studies.enumerated() {
             if s.state != .complete { rowRoles[i] = .dim } else if !s.isRead { rowRoles[i] = .unread }
         }
-        Table(columns: WorklistState.columns, rows: rows, rowRoles: rowRoles, focused: w.filterInput == nil)
-            .draw(into: &buf, area: area, state: w.table, order: order, theme: theme)
+        let shown = WorklistState.visibleColumns(width: area.width)
+        var tableState = w.table
+        tableState.sortColumn = w.table.sortColumn.flatMap { shown.firstIndex(of: $0) }
+        Table(columns: shown.map { WorklistState.columns[$0] }, rows: rows.map { r in shown.map { r[$0] } },
+              rowRoles: rowRoles, focused: w.filterInput == nil)
+            .draw(into: &buf, area: area, state: tableState, order: order, theme: theme)
         let pos = order.isEmpty ? "" : "\(w.table.selected + 1)/\(order.count)"
         statusLine(&buf, state, theme: theme, keymap: keymap, right: pos,
                    hints: [(.open, "open"), (.filter, "filter"), (.filterToday, "today"), (.sortNext, "sort"), (.help, "help"), (.back, "quit")])

@@ -37,15 +37,17 @@ public final class SliceStack: @unchecked Sendable {
         var found: [(Slice, DICOMFile)] = []
         var problems: [String] = []
         for path in files {
-            do {
-                let f = try Part10Reader.read(path: path)
-                guard f.dataSet.contains(.pixelData) else { continue }
-                let frames = max(1, f.dataSet.int(Tag(0x0028, 0x0008)) ?? 1)
-                for k in 0..<frames {
-                    found.append((Slice(path: path, frame: k, position: 0, origin: .zero), f))
-                }
-            } catch {
-                problems.append("\(path): \(error)")
+            let (partial, error) = Part10Reader.readPartial(path: path)
+            guard let f = partial else {
+                problems.append("\(path): \(error.map { "\($0)" } ?? "unreadable")")
+                continue
+            }
+            // A file damaged in its pixel data still takes its place in the stack; decoding it
+            // reports the damage in the viewport.
+            guard f.dataSet.contains(.pixelData) || error != nil else { continue }
+            let frames = max(1, f.dataSet.int(Tag(0x0028, 0x0008)) ?? 1)
+            for k in 0..<frames {
+                found.append((Slice(path: path, frame: k, position: 0, origin: .zero), f))
             }
         }
         guard let first = found.first?.1 else {

@@ -1,0 +1,246 @@
+import Imaging
+import Testing
+import TerminalUI
+@testable import Workstation
+
+/// The reducer alone: state in, state and effects out, no terminal and no files.
+@Suite struct ReducerTests {
+    static func studies() -> [StudySummary] {
+        [StudySummary(id: "1.1", patientName: "DOE^JANE", patientID: "P1", studyDate: "20261120", modalities: ["CT"],
+                      description: "CT CHEST", accession: "A1", seriesCount: 2, instanceCount: 300),
+         StudySummary(id: "1.2", patientName: "DOE^JANE", patientID: "P1", studyDate: "20250101", modalities: ["CT"],
+                      description: "CT CHEST", accession: "A0", seriesCount: 1, instanceCount: 100, isRead: true),
+         StudySummary(id: "2.1", patientName: "ROE^RICHARD", patientID: "P2", studyDate: "20261120", modalities: ["MR"],
+                      description: "MR BRAIN", accession: "B1", seriesCount: 5, instanceCount: 900, keywords: ["teaching"])]
+    }
+
+    func worklistState() -> AppState {
+        var s = AppState(width: 120, height: 40, today: "20261120")
+        _ = Reducer.reduce(&s, .studiesLoaded(Self.studies(), notice: nil))
+        return s
+    }
+
+    func viewerState(count: Int = 48) -> AppState {
+        var s = worklistState()
+        let series = [SeriesSummary(id: "s1", studyID: "1.1", number: 1, modality: "CT", description: "AXIAL", instanceCount: count),
+                      SeriesSummary(id: "s2", studyID: "1.1", number: 2, modality: "CT", description: "BONE", instanceCount: count)]
+        _ = Reducer.reduce(&s, .command(.open))
+        _ = Reducer.reduce(&s, .seriesListLoaded(studyID: s.browser!.study.id, series))
+        let effects = Reducer.reduce(&s, .command(.open))
+        #expect(effects == [.openViewport(viewport: 0, seriesID: "s1", plane: .acquired, obliqueAngle: 30)])
+        _ = Reducer.reduce(&s, .viewportReady(viewport: 0, seriesID: "s1", plane: .acquired, count: count, startIndex: 0))
+        let t = ViewTransform(sourceWidth: 512, sourceHeight: 512, viewportWidth: 1000, viewportHeight: 1000)
+        _ = Reducer.reduce(&s, .rendered(viewport: 0, transform: t, pixelScale: SIMD2(1, 1), position: 0))
+        return s
+    }
+
+    @Test func worklistSortsByDateNewestFirstAndFilters() {
+        var s = worklistState()
+        #expect(Reducer.selectedStudy(s)?.id == "2.1" || Reducer.selectedStudy(s)?.id == "1.1")
+        _ = Reducer.reduce(&s, .command(.filterUnread))
+        #expect(Reducer.worklistRows(s).studies.map(\.id).sorted() == ["1.1", "2.1"])
+        _ = Reducer.reduce(&s, .command(.filterModality)) // CT
+        #expect(Reducer.worklistRows(s).studies.map(\.id) == ["1.1"])
+        _ = Reducer.reduce(&s, .command(.clearFilters))
+        _ = Reducer.reduce(&s, .command(.filter))
+        for c in "teach" { _ = Reducer.reduce(&s, .key(.character(c))) }
+        let (rows, studies) = Reducer.worklistRows(s)
+        #expect(s.worklist.table.arrange(rows).map { studies[$0].id } == ["2.1"])
+        _ = Reducer.reduce(&s, .key(.escape))
+        #expect(s.worklist.filterInput == nil && s.worklist.table.filter.isEmpty)
+        _ = Reducer.reduce(&s, .command(.filterToday))
+        #expect(Reducer.worklistRows(s).studies.map(\.id).sorted() == ["1.1", "2.1"])
+    }
+
+    @Test func openingAStudyMarksItReadAndLoadsItsSeries() {
+        var s = worklistState()
+        _ = Reducer.reduce(&s, .command(.first))
+        let id = Reducer.selectedStudy(s)!.id
+        let wasRead = Reducer.selectedStudy(s)!.isRead
+        let effects = Reducer.reduce(&s, .command(.open))
+        #expect(s.screen == .browser)
+        #expect(effects.first == .loadSeriesList(studyID: id))
+        #expect(effects.contains(.setRead(studyID: id, true)) == !wasRead)
+        _ = Reducer.reduce(&s, .command(.back))
+        #expect(s.screen == .worklist)
+    }
+
+    @Test func escOnTheWorklistClearsFiltersThenQuits() {
+        var s = worklistState()
+        _ = Reducer.reduce(&s, .command(.filterToday))
+        #expect(Reducer.reduce(&s, .command(.back)).isEmpty && !s.worklist.todayOnly)
+        #expect(Reducer.reduce(&s, .command(.back)) == [.quit] && s.quitting)
+    }
+
+    @Test func pinAndReadToggleAndAskTheStore() {
+        var s = worklistState()
+        let id = Reducer.selectedStudy(s)!.id
+        #expect(Reducer.reduce(&s, .command(.pin)) == [.setPinned(studyID: id, true)])
+        #expect(s.worklist.studies.first { $0.id == id }!.isPinned)
+        let read = s.worklist.studies.first { $0.id == id }!.isRead
+        #expect(Reducer.reduce(&s, .command(.toggleRead)) == [.setRead(studyID: id, !read)])
+    }
+
+    @Test func slicesScrollWithinTheSeries() {
+        var s = viewerState(count: 48)
+        _ = Reducer.reduce(&s, .command(.nextSlice))
+        #expect(s.viewer!.viewports[0].index == 1)
+        _ = Reducer.reduce(&s, .command(.nextPage))
+        #expect(s.viewer!.viewports[0].index == 11)
+        _ = Reducer.reduce(&s, .command(.lastSlice))
+        #expect(s.viewer!.viewports[0].index == 47)
+        _ = Reducer.reduce(&s, .command(.nextSlice))
+        #expect(s.viewer!.viewports[0].index == 47)
+        _ = Reducer.reduce(&s, .command(.firstSlice))
+        _ = Reducer.reduce(&s, .command(.previousSlice))
+        #expect(s.viewer!.viewports[0].index == 0)
+    }
+
+    @Test func windowPresetsAndAdjustments() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .command(.preset1))
+        let w1 = s.viewer!.viewports[0].window
+        #expect(w1 != nil && s.viewer!.viewports[0].windowName != nil)
+        _ = Reducer.reduce(&s, .command(.windowWider))
+        #expect(s.viewer!.viewports[0].window!.width > w1!.width)
+        _ = Reducer.reduce(&s, .command(.levelUp))
+        #expect(s.viewer!.viewports[0].window!.center > w1!.center)
+        _ = Reducer.reduce(&s, .command(.autoWindow))
+        #expect(s.viewer!.viewports[0].window == nil && s.viewer!.viewports[0].windowName == "auto")
+        _ = Reducer.reduce(&s, .command(.invert))
+        #expect(s.viewer!.viewports[0].invert)
+        _ = Reducer.reduce(&s, .command(.preset9))
+        #expect(s.status.role == .warning && s.status.text.contains("No window preset 9"))
+    }
+
+    @Test func geometryCommands() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .command(.zoomIn))
+        _ = Reducer.reduce(&s, .command(.panRight))
+        _ = Reducer.reduce(&s, .command(.rotateClockwise))
+        _ = Reducer.reduce(&s, .command(.flipHorizontal))
+        _ = Reducer.reduce(&s, .command(.flipVertical))
+        var vp = s.viewer!.viewports[0]
+        #expect(vp.zoom == 1.25 && vp.panX > 0 && vp.quarterTurns == 1 && vp.flipHorizontal && vp.flipVertical)
+        _ = Reducer.reduce(&s, .command(.rotateCounterclockwise))
+        _ = Reducer.reduce(&s, .command(.rotateCounterclockwise))
+        _ = Reducer.reduce(&s, .command(.fit))
+        vp = s.viewer!.viewports[0]
+        #expect(vp.zoom == 1 && vp.panX == 0 && vp.quarterTurns == 3)
+    }
+
+    @Test func planesAndSlabsAskForANewOpen() {
+        var s = viewerState()
+        let e = Reducer.reduce(&s, .command(.planeSagittal))
+        #expect(e == [.openViewport(viewport: 0, seriesID: "s1", plane: .sagittal, obliqueAngle: 30)])
+        #expect(s.viewer!.viewports[0].loading && s.viewer!.viewports[0].plane == .sagittal)
+        // A late answer for the old plane is ignored.
+        _ = Reducer.reduce(&s, .viewportReady(viewport: 0, seriesID: "s1", plane: .acquired, count: 48, startIndex: 0))
+        #expect(s.viewer!.viewports[0].loading)
+        _ = Reducer.reduce(&s, .viewportReady(viewport: 0, seriesID: "s1", plane: .sagittal, count: 256, startIndex: 128))
+        #expect(!s.viewer!.viewports[0].loading && s.viewer!.viewports[0].index == 128)
+        _ = Reducer.reduce(&s, .command(.slabCycle))
+        #expect(s.viewer!.viewports[0].slab == .mip)
+        _ = Reducer.reduce(&s, .command(.slabThicker))
+        #expect(s.viewer!.viewports[0].slabThickness == 15)
+        _ = Reducer.reduce(&s, .command(.planeOblique))
+        let tilt = Reducer.reduce(&s, .command(.tiltObliqueUp))
+        #expect(tilt == [.openViewport(viewport: 0, seriesID: "s1", plane: .oblique, obliqueAngle: 35)])
+    }
+
+    @Test func layoutsAddViewportsWithTheNextSeries() {
+        var s = viewerState()
+        let e = Reducer.reduce(&s, .command(.layoutCycle))
+        #expect(s.viewer!.layout == .oneByTwo)
+        #expect(e == [.openViewport(viewport: 1, seriesID: "s2", plane: .acquired, obliqueAngle: 30)])
+        _ = Reducer.reduce(&s, .command(.layoutCycle))
+        #expect(s.viewer!.layout == .twoByTwo && s.viewer!.viewports.count == 4)
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        #expect(s.viewer!.focused == 1)
+        #expect(Reducer.viewportRects(s).count == 4)
+    }
+
+    @Test func cineAdvancesByTheClock() {
+        var s = viewerState(count: 10)
+        _ = Reducer.reduce(&s, .command(.cine))
+        _ = Reducer.reduce(&s, .tick(0.25)) // 10 fps → 2.5 frames
+        #expect(s.viewer!.viewports[0].index == 2)
+        _ = Reducer.reduce(&s, .tick(0.75)) // carry 0.5 + 7.5 = 8 → wraps
+        #expect(s.viewer!.viewports[0].index == 0)
+        _ = Reducer.reduce(&s, .command(.cineFaster))
+        #expect(s.viewer!.cineFPS == 12.5)
+        _ = Reducer.reduce(&s, .command(.cine))
+        _ = Reducer.reduce(&s, .tick(1))
+        #expect(s.viewer!.viewports[0].index == 0)
+    }
+
+    @Test func distanceMeasurementFromTwoPoints() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .command(.measureDistance))
+        #expect(s.keyContexts == ["measure", "viewer", "global"])
+        _ = Reducer.reduce(&s, .command(.place)) // centre
+        for _ in 0..<4 { _ = Reducer.reduce(&s, .command(.cursorRight)) }
+        _ = Reducer.reduce(&s, .command(.place))
+        let m = try! #require(s.viewer!.measurements.first)
+        #expect(m.kind == .distance && m.points.count == 2 && s.viewer!.tool == nil)
+        // 4 × 5 terminal pixels at 1000 px for 512 source pixels.
+        #expect(abs((m.points[1].x - m.points[0].x) - 20 * 512 / 1000) < 1e-9)
+        _ = Reducer.reduce(&s, .command(.clearMeasurements))
+        #expect(s.viewer!.measurements.isEmpty)
+    }
+
+    @Test func escCancelsAToolBeforeLeavingTheViewer() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .command(.measureEllipse))
+        _ = Reducer.reduce(&s, .command(.back))
+        #expect(s.screen == .viewer && s.viewer!.tool == nil)
+        _ = Reducer.reduce(&s, .command(.back))
+        #expect(s.screen == .browser)
+    }
+
+    @Test func mouseDragAdjustsWindowAndWheelScrolls() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .mouse(MouseEvent(kind: .press, button: .left, x: 10, y: 10)))
+        _ = Reducer.reduce(&s, .mouse(MouseEvent(kind: .drag, button: .left, x: 30, y: 10)))
+        #expect(s.viewer!.viewports[0].window!.width > 400)
+        _ = Reducer.reduce(&s, .mouse(MouseEvent(kind: .release, button: .left, x: 30, y: 10)))
+        #expect(s.viewer!.drag == nil)
+    }
+
+    @Test func helpAndDialogsTakeKeysFirst() {
+        var s = viewerState()
+        _ = Reducer.reduce(&s, .command(.help))
+        _ = Reducer.reduce(&s, .command(.nextSlice))
+        #expect(s.help?.scroll == 1 && s.viewer!.viewports[0].index == 0)
+        _ = Reducer.reduce(&s, .command(.back))
+        #expect(s.help == nil && s.screen == .viewer)
+    }
+
+    @Test func everyCommandIsInTheCatalogAndBoundInTheDefaultKeymap() {
+        let r = UIResources.load(configDirectory: nil)
+        #expect(r.warnings.isEmpty, "\(r.warnings)")
+        for c in Command.allCases {
+            let contexts = Command.catalog.contexts.filter { $0.value[c.rawValue] != nil }.map(\.key)
+            #expect(!contexts.isEmpty, "\(c.rawValue) has no help text")
+            #expect(contexts.contains { !r.keymap.sequences(for: c.rawValue, in: $0).isEmpty }, "\(c.rawValue) is unbound")
+        }
+        let vim = UIResources.load(keymap: "vim", configDirectory: nil)
+        #expect(vim.warnings.isEmpty, "\(vim.warnings)")
+        #expect(vim.keymap.sequences(for: "first_slice", in: "viewer").map(\.description) == ["gg", "Home"])
+    }
+
+    @Test func brokenUserFilesFallBackWithAMessage() {
+        let files = ["/cfg/themes/dark.toml": "[roles]\ntext = \"#zzz\"\n",
+                     "/cfg/keymaps/default.toml": "[viewer]\nnext_slice = [\"Dwn\"]\n"]
+        let r = UIResources.load(configDirectory: "/cfg", readFile: { files[$0] })
+        #expect(r.warnings.count == 2)
+        #expect(r.warnings[0].hasPrefix("/cfg/themes/dark.toml:2: key 'roles.text'"))
+        #expect(r.warnings[1].hasPrefix("/cfg/keymaps/default.toml:2: key 'viewer.next_slice': unknown key name 'Dwn'"))
+        #expect(r.theme == Theme.builtInDark || r.theme.name == "dark")
+        #expect(!r.keymap.sequences(for: "next_slice", in: "viewer").isEmpty)
+        // A valid user override replaces only what it names.
+        let ok = UIResources.load(configDirectory: "/cfg", readFile: { $0 == "/cfg/keymaps/default.toml" ? "[viewer]\nnext_slice = [\"n\"]\n" : nil })
+        #expect(ok.keymap.sequences(for: "next_slice", in: "viewer").map(\.description) == ["n"])
+        #expect(ok.keymap.sequences(for: "previous_slice", in: "viewer").map(\.description) == ["Up", "ScrollUp"])
+    }
+}
