@@ -3,6 +3,7 @@
 #
 # Usage: Scripts/e2e-xterm-sixel.sh [--check X,Y,W,H,MIN,MAX]... [--expect REF.png,X,Y,MAXERR]...
 #          [--geometry COLSxROWS] [--wait SECONDS] [--shot FILE.png] [--no-exit-wait]
+#          [--keys "KEY KEY ..."]
 #          [--] COMMAND [ARGS...]
 #
 # Starts Xvfb on a free display, runs `xterm -ti vt340` (sixel, 1024 colour registers) with
@@ -16,6 +17,9 @@
 #   Scripts/e2e-xterm-sixel.sh --expect /tmp/greys.png,3,3,1 -- cat /tmp/greys.six
 # --no-exit-wait: screenshot WAIT seconds after start while COMMAND still runs (e.g. a tmux
 # client, which clears the screen when it exits); its exit status is then not checked.
+# --keys: xdotool key names (Return, Down, 2, question, Escape) typed into the xterm one by one,
+# 0.4 s apart, after the first WAIT seconds (implies --no-exit-wait; needs xdotool): for the
+# interactive workstation.
 # Prints one line (PASS/FAIL and the measured means) and exits 0 on pass, 1 on fail, 2 on
 # setup errors. Needs: Xvfb, xterm (built with sixel), ImageMagick (import, convert).
 set -u
@@ -26,6 +30,7 @@ geometry="100x40"
 wait_s="2"
 shot=""
 exit_wait=1
+keys=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --check) checks+=("$2"); shift 2 ;;
@@ -34,6 +39,7 @@ while [ $# -gt 0 ]; do
         --wait) wait_s="$2"; shift 2 ;;
         --shot) shot="$2"; shift 2 ;;
         --no-exit-wait) exit_wait=0; shift ;;
+        --keys) keys="$2"; exit_wait=0; shift 2 ;;
         --) shift; break ;;
         -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) break ;;
@@ -84,6 +90,17 @@ if [ "$exit_wait" = 1 ]; then
     for _ in $(seq 1 100); do [ -e "$work/status" ] && break; sleep 0.1; done
 fi
 sleep "$wait_s"
+if [ -n "$keys" ]; then
+    command -v xdotool >/dev/null || { echo "e2e-xterm-sixel: FAIL --keys needs xdotool"; exit 2; }
+    # XTEST events to the focused window (xterm ignores synthetic events sent to a window).
+    win=$(DISPLAY="$display" xdotool search --pid "$xterm_pid" 2>/dev/null | head -1)
+    [ -n "$win" ] && DISPLAY="$display" xdotool windowfocus --sync "$win" 2>>"$work/xdotool.log"
+    for k in $keys; do
+        DISPLAY="$display" xdotool key "$k" 2>>"$work/xdotool.log"
+        sleep 0.4
+    done
+    sleep "$wait_s"
+fi
 png="${shot:-$work/shot.png}"
 DISPLAY="$display" import -window root "$png" 2>"$work/import.log" || {
     echo "e2e-xterm-sixel: FAIL screenshot failed: $(head -c 200 "$work/import.log")"; exit 2; }

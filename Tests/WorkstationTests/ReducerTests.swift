@@ -183,8 +183,8 @@ import TerminalUI
         _ = Reducer.reduce(&s, .command(.place))
         let m = try! #require(s.viewer!.measurements.first)
         #expect(m.kind == .distance && m.points.count == 2 && s.viewer!.tool == nil)
-        // 4 × 5 terminal pixels at 1000 px for 512 source pixels.
-        #expect(abs((m.points[1].x - m.points[0].x) - 20 * 512 / 1000) < 1e-9)
+        // 4 steps of one cell (10 terminal pixels) at 1000 px for 512 source pixels.
+        #expect(abs((m.points[1].x - m.points[0].x) - 40 * 512 / 1000) < 1e-9)
         _ = Reducer.reduce(&s, .command(.clearMeasurements))
         #expect(s.viewer!.measurements.isEmpty)
     }

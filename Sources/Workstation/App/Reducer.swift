@@ -457,7 +457,7 @@ public enum Reducer {
             guard let t = vp.lastTransform else { return [] }
             let size = SIMD2(Double(t.viewportWidth), Double(t.viewportHeight)) * vp.pixelScale
             var cur = v.cursor ?? size / 2
-            let dx = Double(state.cellWidth) / 2, dy = Double(state.cellHeight) / 2
+            let dx = Double(state.cellWidth), dy = Double(state.cellHeight) / 2
             switch c {
             case .cursorLeft: cur.x -= dx
             case .cursorRight: cur.x += dx

@@ -283,16 +283,21 @@ public final class ScreenRenderer {
         image.line(p0.x, p0.y, p1.x, p1.y, value: 200, dash: 6, outline: false)
     }
 
-    /// A bar of a round length (1, 2, 5 × 10ⁿ mm) about a fifth of the viewport wide, bottom left.
+    /// A bar of a round length (1, 2, 5 × 10ⁿ mm) about a fifth of the viewport wide, at the
+    /// bottom centre (the corners hold text).
+    static func scaleBarLength(_ t: ViewTransform) -> Double {
+        let target = Double(t.viewportWidth) / 5 / max(1e-9, t.scale)
+        var length = 1.0
+        for c in [1.0, 2, 5, 10, 20, 50, 100, 200, 500] where c <= target { length = c }
+        return length
+    }
+
     func scaleBar(_ image: inout DisplayImage, transform t: ViewTransform) {
         let pxPerMM = t.scale
         guard pxPerMM > 0, image.width > 40, image.height > 20 else { return }
-        let target = Double(image.width) / 5 / pxPerMM
-        var length = 1.0
-        for c in [1.0, 2, 5, 10, 20, 50, 100, 200, 500] where c <= target { length = c }
-        let px = length * pxPerMM
+        let px = Self.scaleBarLength(t) * pxPerMM
         let y = Double(image.height) - max(3, Double(image.height) / 40)
-        let x0 = Double(image.width) - px - max(4, Double(image.width) / 50)
+        let x0 = (Double(image.width) - px) / 2
         image.line(x0, y, x0 + px, y, value: 255)
         image.line(x0, y - 3, x0, y + 1, value: 255, outline: false)
         image.line(x0 + px, y - 3, x0 + px, y + 1, value: 255, outline: false)
@@ -345,6 +350,18 @@ public final class ScreenRenderer {
         if vp.flipHorizontal { zoom += " ⇋" }
         if vp.flipVertical { zoom += " ⇵" }
         right(bottom, zoom, dim)
+        if t.viewportWidth > 40, t.viewportHeight > 20 {
+            let length = Self.scaleBarLength(t)
+            let label = length >= 10 ? "\(fmt1(length / 10)) cm" : "\(fmt1(length)) mm"
+            let lx = r.x + (r.width - CellWidth.of(label)) / 2, ly = r.y + bottom - 1
+            // Only where the corner texts leave room.
+            if (lx - 1..<lx + CellWidth.of(label) + 1).allSatisfy({ x in
+                let c = buf[x, ly].character
+                return c == ImageLayer.placeholder || c == " " || c == "▀"
+            }) {
+                buf.put(label, x: lx, y: ly, style: dim)
+            }
+        }
         // Orientation labels at the middle of each edge, after rotation and flips.
         var labels = plane.edgeLabels
         for _ in 0..<vp.quarterTurns { labels = (labels.bottom, labels.top, labels.left, labels.right) }
