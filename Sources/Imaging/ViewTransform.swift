@@ -22,6 +22,8 @@ public struct ViewTransform: Sendable, Equatable {
     public var quarterTurns: Int
     public var flipHorizontal: Bool
     public var flipVertical: Bool
+    /// Tests: skip the separable fast path.
+    var forceGeneral = false
 
     public init(sourceWidth: Int, sourceHeight: Int, columnSpacing: Double = 1, rowSpacing: Double = 1,
                 viewportWidth: Int, viewportHeight: Int, zoom: Double = 1, panX: Double = 0, panY: Double = 0,
@@ -82,6 +84,17 @@ public struct ViewTransform: Sendable, Equatable {
         let dxu = pu.x - o.x, dyu = pu.y - o.y, dxv = pv.x - o.x, dyv = pv.y - o.y
         let minifying = (dxu * dxu + dyu * dyu).squareRoot() >= 2
         let sw = source.width, sh = source.height, ch = source.channels
+        // No rotation or quarter turns only: the source column depends on one output axis and
+        // the row on the other, so weights are computed once per column and row (the case of
+        // every frame while scrolling).
+        if !forceGeneral, !minifying, ch == 1, dxv == 0, dyu == 0 {
+            resampleSeparable(source, into: &out, x0: o.x, dx: dxu, y0: o.y, dy: dyv, swapped: false)
+            return out
+        }
+        if !forceGeneral, !minifying, ch == 1, dxu == 0, dyv == 0 {
+            resampleSeparable(source, into: &out, x0: o.x, dx: dxv, y0: o.y, dy: dyu, swapped: true)
+            return out
+        }
         source.pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
                 for v in 0..<viewportHeight {
@@ -114,6 +127,79 @@ public struct ViewTransform: Sendable, Equatable {
             }
         }
         return out
+    }
+}
+
+extension ViewTransform {
+    /// Bilinear resampling of a grey image when source x is a function of one output axis and
+    /// source y of the other (`swapped`: x follows the output row, y the output column).
+    /// Weights in 8-bit fixed point; the result equals the floating-point bilinear value
+    /// within one grey level.
+    func resampleSeparable(_ source: DisplayImage, into out: inout DisplayImage, x0: Double, dx: Double,
+                           y0: Double, dy: Double, swapped: Bool) {
+        let sw = source.width, sh = source.height
+        let W = viewportWidth, H = viewportHeight
+        // Per output index along the axis that drives source x: left column, right column, weight;
+        // a negative column marks "outside".
+        func table(count: Int, start: Double, step: Double, limit: Int) -> (a: [Int32], b: [Int32], w: [Int32]) {
+            var a = [Int32](repeating: -1, count: count), b = [Int32](repeating: 0, count: count), w = [Int32](repeating: 0, count: count)
+            for k in 0..<count {
+                let p = start + Double(k) * step - 0.5
+                guard p > -1, p < Double(limit) else { continue }
+                let f = p.rounded(.down)
+                let i = Int(f)
+                a[k] = Int32(max(0, i))
+                b[k] = Int32(min(limit - 1, i + 1))
+                w[k] = Int32(((p - f) * 256).rounded())
+            }
+            return (a, b, w)
+        }
+        let xs = table(count: swapped ? H : W, start: x0, step: dx, limit: sw)
+        let ys = table(count: swapped ? W : H, start: y0, step: dy, limit: sh)
+        source.pixels.withUnsafeBufferPointer { src in
+            out.pixels.withUnsafeMutableBufferPointer { dst in
+                if !swapped {
+                    for v in 0..<H {
+                        let ya = ys.a[v]
+                        guard ya >= 0 else { continue }
+                        let rowA = Int(ya) * sw, rowB = Int(ys.b[v]) * sw
+                        let wy = ys.w[v], wy1 = 256 - wy
+                        let d = v * W
+                        for u in 0..<W {
+                            let xa = xs.a[u]
+                            guard xa >= 0 else { continue }
+                            let xb = Int(xs.b[u]), wx = xs.w[u], wx1 = 256 - wx
+                            let top = Int32(src[rowA + Int(xa)]) * wx1 + Int32(src[rowA + xb]) * wx
+                            let bottom = Int32(src[rowB + Int(xa)]) * wx1 + Int32(src[rowB + xb]) * wx
+                            dst[d + u] = UInt8(truncatingIfNeeded: (top * wy1 + bottom * wy + 32768) >> 16)
+                        }
+                    }
+                } else {
+                    for v in 0..<H {
+                        let xa = xs.a[v]
+                        guard xa >= 0 else { continue }
+                        let xb = Int(xs.b[v]), wx = xs.w[v], wx1 = 256 - wx
+                        let d = v * W
+                        for u in 0..<W {
+                            let ya = ys.a[u]
+                            guard ya >= 0 else { continue }
+                            let rowA = Int(ya) * sw, rowB = Int(ys.b[u]) * sw
+                            let wy = ys.w[u], wy1 = 256 - wy
+                            let top = Int32(src[rowA + Int(xa)]) * wx1 + Int32(src[rowA + xb]) * wx
+                            let bottom = Int32(src[rowB + Int(xa)]) * wx1 + Int32(src[rowB + xb]) * wx
+                            dst[d + u] = UInt8(truncatingIfNeeded: (top * wy1 + bottom * wy + 32768) >> 16)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The floating-point path for every case (the reference the fast paths are tested against).
+    public func resampleReference(_ source: DisplayImage) -> DisplayImage {
+        var t = self
+        t.forceGeneral = true
+        return t.resample(source)
     }
 }
 

@@ -16,6 +16,16 @@ public struct DemoStudies: Sendable {
         public var sliceThickness: Double
         public var firstSliceZ: Double
         public var lesionRadius: Double
+
+        public init(description: String, studyDate: String, sliceCount: Int, sliceThickness: Double,
+                    firstSliceZ: Double, lesionRadius: Double) {
+            self.description = description
+            self.studyDate = studyDate
+            self.sliceCount = sliceCount
+            self.sliceThickness = sliceThickness
+            self.firstSliceZ = firstSliceZ
+            self.lesionRadius = lesionRadius
+        }
     }
 
     public var rows = 256

@@ -155,3 +155,43 @@ struct BenchDecode: ParsableCommand {
         }
     }
 }
+
+/// `sixray bench tui`: keypress-to-frame-written latency of the workstation while scrolling.
+struct BenchTUI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Keypress-to-frame latency of the workstation (reducer, render, encode, ncurses) scrolling a cached 512×512 series.",
+        discussion: """
+            Writes a synthetic 512×512 CT series (80 slices) once, opens it in a 1×1 viewer of \
+            1000×1000 pixels on a headless ncurses terminal whose output goes to a file, warms \
+            the slice cache, then scrolls back and forth. Prints p50/p99 per protocol, bytes \
+            written per frame, text cells rewritten per frame and full redraws (target: p99 ≤ \
+            16 ms, no full redraw on scroll).
+            """)
+
+    @Option(help: "Frames (key presses) per protocol.") var frames = 300
+    @Option(help: "Protocols to measure.") var protocols = "sixel,kitty,blocks"
+    @Option(help: "Viewport size in pixels, WxH.") var viewport = "1000x1000"
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "sixray-bench-tui-series"
+        if access(dir + "/current/CT080.dcm", R_OK) != 0 {
+            var demo = DemoStudies()
+            demo.rows = 512
+            demo.columns = 512
+            demo.pixelSpacing = 0.7
+            demo.series = [DemoStudies.Series(description: "CT 512", studyDate: "20261120", sliceCount: 80,
+                                              sliceThickness: 2, firstSliceZ: -80, lesionRadius: 12)]
+            _ = try demo.write(to: dir)
+        }
+        let size = parseSize(viewport) ?? (1000, 1000)
+        print("workstation scrolling, 512×512 CT series (80 slices, cached), viewport \(size.0)×\(size.1) px, \(frames) frames")
+        print("protocol   p50 ms   p99 ms   max ms   bytes/frame   text cells/frame   full redraws")
+        for name in protocols.split(separator: ",") {
+            guard let p = GraphicsProtocol(rawValue: String(name)) else { continue }
+            let r = try InteractionBenchmark.run(library: FolderLibrary(root: dir), graphics: p, frames: frames, viewportPixels: size)
+            print(String(format: "%-8@ %8.2f %8.2f %8.2f %13.0f %18.1f %14d", r.protocolName as NSString, r.p50Milliseconds,
+                         r.p99Milliseconds, r.maxMilliseconds, r.meanBytesPerFrame, r.meanTextCellsPerFrame, r.fullRedraws))
+        }
+    }
+}
