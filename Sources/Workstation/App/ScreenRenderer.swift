@@ -178,12 +178,27 @@ public final class ScreenRenderer {
     /// The viewport's picture: window → resample → marks → encode.
     func compose(plane: PlaneImage, viewport vp: ViewportState, rect r: Rect, key: ViewportKey, others: [PlaneImage],
                  state: AppState, id: UInt32) -> CachedViewport {
-        let pw: Int, ph: Int, panScaleX: Double, panScaleY: Double
+        var pw: Int, ph: Int, panScaleX: Double, panScaleY: Double
         if pixelGraphics {
             pw = min(4096, r.width * state.cellWidth)
             ph = min(4096, r.height * state.cellHeight)
             panScaleX = 1
             panScaleY = 1
+            if graphics == .kitty {
+                // kitty scales an image to its cell rectangle on the GPU: send no more pixels
+                // than the plane has at this zoom (a 512² slice in a 1000² viewport travels as
+                // about 512², a quarter of the bytes), and let the terminal magnify.
+                let fit = ViewTransform(sourceWidth: plane.width, sourceHeight: plane.height, columnSpacing: plane.columnSpacing,
+                                        rowSpacing: plane.rowSpacing, viewportWidth: pw, viewportHeight: ph, zoom: vp.zoom)
+                let viewportPerSource = fit.scale * min(plane.columnSpacing, plane.rowSpacing)
+                let f = min(1, 1 / max(1e-9, viewportPerSource))
+                if f < 1 {
+                    pw = max(1, Int((Double(pw) * f).rounded(.up)))
+                    ph = max(1, Int((Double(ph) * f).rounded(.up)))
+                    panScaleX = Double(pw) / Double(r.width * state.cellWidth)
+                    panScaleY = Double(ph) / Double(r.height * state.cellHeight)
+                }
+            }
         } else {
             pw = r.width
             ph = r.height * 2
@@ -213,14 +228,14 @@ public final class ScreenRenderer {
                 image.crosshair(q.x, q.y, size: 5, value: 255)
             }
         }
-        if let c = key.cursor { image.crosshair(c.x * panScaleX, c.y * panScaleY, size: pixelGraphics ? 12 : 2, value: 255) }
+        if let c = key.cursor { image.crosshair(c.x * panScaleX, c.y * panScaleY, size: pixelGraphics ? 12 * panScaleX : 2, value: 255) }
         scaleBar(&image, transform: t)
         var placement: ImagePlacement? = nil
         var blocks: DisplayImage? = nil
         if pixelGraphics {
             generation += 1
             var options = GraphicsEncoder.Options(viewportPixels: PixelSize(width: pw, height: ph), multiplexer: multiplexer)
-            options.kitty = KittyEncoder.Options(format: .raw, imageID: id, placementID: 1, zIndex: -1)
+            options.kitty = KittyEncoder.Options(format: .raw, imageID: id, placementID: 1, columns: r.width, rows: r.height, zIndex: -1)
             let encoder = GraphicsEncoder(protocol: graphics, options: options)
             do {
                 try encoder.encode(image, into: &encodeBuffer)
