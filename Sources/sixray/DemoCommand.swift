@@ -9,7 +9,7 @@ import Glibc
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open the workstation on the built-in demo: a synthetic current and prior CT.",
+        abstract: "Open the workstation on the built-in demo: a synthetic current and prior CT and an MR.",
         discussion: """
             The demo studies are written once to $XDG_CACHE_HOME/sixray/demo (default \
             ~/.cache/sixray/demo), private to the user. They are synthetic: no patient data.
@@ -31,7 +31,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         let root = dir ?? defaultDemoDirectory()
         let current = root + "/current"
-        if regenerate || access(current + "/CT001.dcm", R_OK) != 0 {
+        if regenerate || access(current + "/CT001.dcm", R_OK) != 0 || access(root + "/mr/MR001.dcm", R_OK) != 0 {
             Output.write("Writing the demo studies to \(root) ...\n", to: 2)
             do { _ = try DemoStudies().write(to: root) } catch {
                 Output.error(error.description)
@@ -44,7 +44,7 @@ struct Demo: ParsableCommand {
             return
         }
         var summaries: [String] = []
-        for name in ["current", "prior"] {
+        for name in ["current", "prior", "mr"] {
             let path = root + "/" + name
             let files = (try? listDirectory(path)) ?? []
             let first = files.first.flatMap { try? Part10Reader.read(path: path + "/" + $0) }

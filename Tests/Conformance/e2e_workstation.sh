@@ -32,7 +32,7 @@ start() { # start ARGS...: a fresh session running sixray, 120×40
 
 # 1. A reading session with the default keymap.
 start open "'$tmp/demo'" --protocol blocks
-check has "2 of 2 studies"
+check has "3 of 3 studies"
 keys Enter
 check has "CT ABDOMEN (current) · 2026-11-20"
 keys Enter

@@ -151,7 +151,7 @@ private let pixels: [[UInt8]] = [[1, 2, 3, 4], [10, 20, 30, 40], [100, 110, 120,
     defer { _ = system("rm -rf '\(dir)'") }
     let demo = DemoStudies()
     let written = try demo.write(to: dir)
-    #expect(written.count == 2)
+    #expect(written.map { String($0.split(separator: "/").last!) } == ["current", "prior", "mr"])
     var st = stat()
     #expect(stat(dir, &st) == 0 && st.st_mode & 0o777 == 0o700, "the demo directory is private")
     let file = try Part10Reader.read(path: written[0] + "/CT024.dcm")
@@ -171,4 +171,12 @@ private let pixels: [[UInt8]] = [[1, 2, 3, 4], [10, 20, 30, 40], [100, 110, 120,
     // The prior has a different slice thickness and start: position-based sync has work to do.
     let prior = try Part10Reader.read(path: written[1] + "/CT001.dcm")
     #expect(prior.dataSet.double(Tag(0x0018, 0x0050)) != file.dataSet.double(Tag(0x0018, 0x0050)))
+    // Each exam has its own Frame of Reference (other days), as real ones do.
+    #expect(prior.dataSet.string(Tag(0x0020, 0x0052)) != file.dataSet.string(Tag(0x0020, 0x0052)))
+    // The MR: MR Image Storage, T2 contrast: the cystic lesion is brighter than the liver.
+    let mr = try Part10Reader.read(path: written[2] + "/MR011.dcm")
+    #expect(mr.dataSet.string(Tag(0x0008, 0x0016))?.hasPrefix("1.2.840.10008.5.1.4.1.1.4") == true)
+    #expect(demo.t2Signal(x: -60, y: -25, z: 0, lesionRadius: 13) > 2 * demo.t2Signal(x: -30, y: -40, z: 0, lesionRadius: 13))
+    // The lesion grows between the prior and the current exam.
+    #expect(demo.series[0].lesionRadius > demo.series[1].lesionRadius)
 }

@@ -72,7 +72,7 @@ import Glibc
 
     @Test func demoReadingSessionEndToEnd() {
         let h = TestHarness(width: 160, height: 48, graphics: .blocks)
-        #expect(h.row(0).contains("2 of 2 studies"))
+        #expect(h.row(0).contains("3 of 3 studies"))
         h.press("Enter")
         #expect(h.row(1).contains("CT ABDOMEN (current)"))
         h.press("Enter")
@@ -118,11 +118,11 @@ import Glibc
             truncate(p, 60000)
         }
         let h = TestHarness(width: 120, height: 30, library: FolderLibrary(root: dir))
-        h.press("Down", "Enter", "Enter")
+        h.press("End", "Enter", "Enter")
         #expect(h.screen.contains("prior") || h.row(0).contains("prior"))
         #expect(h.screen.lowercased().contains("error") || h.screen.contains("truncated") || h.screen.contains("no image")
                 || h.screen.contains("bytes"), "\(h.screen)")
-        h.press("Esc", "Esc", "Up", "Enter", "Enter")
+        h.press("Esc", "Esc", "Home", "Enter", "Enter")
         #expect(h.screen.contains("Im 1/48"))
     }
 }
