@@ -23,9 +23,14 @@ public struct DemoStudies: Sendable {
         public var modality: String
         /// Sub-folder of the demo directory.
         public var folder: String
+        /// Where the table put the patient: the anatomy at phantom height z appears at patient
+        /// coordinate z + tableOffset (another day, another Frame of Reference).
+        public var tableOffset: Double = 0
 
         public init(description: String, studyDate: String, sliceCount: Int, sliceThickness: Double,
-                    firstSliceZ: Double, lesionRadius: Double, modality: String = "CT", folder: String = "current") {
+                    firstSliceZ: Double, lesionRadius: Double, modality: String = "CT", folder: String = "current",
+                    tableOffset: Double = 0) {
+            self.tableOffset = tableOffset
             self.modality = modality
             self.folder = folder
             self.description = description
@@ -45,9 +50,9 @@ public struct DemoStudies: Sendable {
         Series(description: "CT ABDOMEN (current)", studyDate: "20261120", sliceCount: 48,
                sliceThickness: 2.5, firstSliceZ: -60, lesionRadius: 14, folder: "current"),
         Series(description: "CT ABDOMEN (prior)", studyDate: "20250611", sliceCount: 30,
-               sliceThickness: 4.0, firstSliceZ: -57, lesionRadius: 9, folder: "prior"),
+               sliceThickness: 4.0, firstSliceZ: -22, lesionRadius: 9, folder: "prior", tableOffset: 35),
         Series(description: "MR ABDOMEN T2", studyDate: "20261105", sliceCount: 22,
-               sliceThickness: 6.0, firstSliceZ: -66, lesionRadius: 13, modality: "MR", folder: "mr"),
+               sliceThickness: 6.0, firstSliceZ: -86, lesionRadius: 13, modality: "MR", folder: "mr", tableOffset: -20),
     ]
 
     public init() {}
@@ -214,8 +219,9 @@ public struct DemoStudies: Sendable {
             for c in 0..<columns {
                 let x = -half + (Double(c) + 0.5) * pixelSpacing
                 let y = -half + (Double(r) + 0.5) * pixelSpacing
-                let value = mr ? t2Signal(x: x, y: y, z: z, lesionRadius: s.lesionRadius)
-                               : hounsfield(x: x, y: y, z: z, lesionRadius: s.lesionRadius) + 1024
+                let za = z - s.tableOffset
+                let value = mr ? t2Signal(x: x, y: y, z: za, lesionRadius: s.lesionRadius)
+                               : hounsfield(x: x, y: y, z: za, lesionRadius: s.lesionRadius) + 1024
                 let stored = UInt16(max(0, min(4095, value)))
                 pixels[(r * columns + c) * 2] = UInt8(stored & 0xFF)
                 pixels[(r * columns + c) * 2 + 1] = UInt8(stored >> 8)

@@ -11,7 +11,8 @@ set -u
 bin=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
-sock=sixray-ws-$$
+sock=sixray-ws-$$-0
+n=0
 trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 passed=0; failed=0
 check() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $*"; fi; }
@@ -25,6 +26,7 @@ has() { pane | grep -qF -- "$1" || { echo "--- screen:"; pane; echo "--- wanted:
 status_has() { pane | tail -1 | grep -qF -- "$1" || { echo "--- status: $(pane | tail -1)"; echo "--- wanted: $1"; return 1; }; }
 start() { # start ARGS...: a fresh session running sixray, 120×40
     tmux -L $sock kill-server 2>/dev/null
+    n=$((n + 1)); sock=sixray-ws-$$-$n   # a fresh server each time (a killed one lingers briefly)
     tmux -L $sock -f /dev/null new-session -d -s ws -x 120 -y 40 \
         "TERM=xterm-256color '$bin' $*; echo EXIT=\$?; sleep 60"
     for _ in $(seq 50); do pane | grep -q "Worklist" && break; sleep 0.1; done
@@ -70,6 +72,19 @@ keys G
 check status_has "48/48"
 keys g g
 check status_has "1/48"
+
+# 2b. Comparison: c on the worklist opens the current CT beside its prior (another Frame of
+#     Reference, 35 mm further along the table, 4 mm slices against 2.5 mm); both scroll in sync.
+start open "'$tmp/demo'" --protocol blocks
+keys c
+sleep 1
+check status_has "Registered the exams along the patient axis: 35 mm"
+for _ in $(seq 20); do tmux -L $sock send-keys -t ws Down; done; sleep 1
+check status_has "▶21/48 · 13/30"
+check status_has "· sync"
+check has "(prior)"
+keys l Down
+check status_has "▶22/48 · 13/30"
 
 # 3. Ctrl-C quits cleanly from anywhere, exit status 0.
 keys C-c

@@ -244,3 +244,109 @@ import TerminalUI
         #expect(ok.keymap.sequences(for: "previous_slice", in: "viewer").map(\.description) == ["Up", "ScrollUp"])
     }
 }
+
+@Suite struct SyncTests {
+    func geometry(start: Double, spacing: Double, count: Int, frame: String) -> SliceGeometry {
+        SliceGeometry(normal: Vec3(0, 0, 1), positions: (0..<count).map { start + Double($0) * spacing },
+                      frameOfReference: frame, modality: "CT")
+    }
+
+    /// A 1×2 comparison: current 1.25 mm from −100, prior 5 mm from `priorStart`.
+    func comparison(priorStart: Double, sameFrame: Bool) -> AppState {
+        var s = AppState(width: 120, height: 40, today: "20261120")
+        let cur = StudySummary(id: "c", patientID: "P", studyDate: "20261120", modalities: ["CT"])
+        let pri = StudySummary(id: "p", patientID: "P", studyDate: "20250101", modalities: ["CT"])
+        let cs = [SeriesSummary(id: "cs", studyID: "c", modality: "CT", files: ["a"])]
+        let ps = [SeriesSummary(id: "ps", studyID: "p", modality: "CT", files: ["b"])]
+        let e = Reducer.reduce(&s, .comparisonLoaded(current: cur, prior: pri, currentSeries: cs, priorSeries: ps))
+        #expect(e.count == 2 && s.viewer?.layout == .oneByTwo)
+        let e0 = Reducer.reduce(&s, .viewportReady(viewport: 0, seriesID: "cs", plane: .acquired, count: 161, startIndex: 0,
+                                                   geometry: geometry(start: -100, spacing: 1.25, count: 161, frame: "F1")))
+        #expect(e0.isEmpty)
+        let e1 = Reducer.reduce(&s, .viewportReady(viewport: 1, seriesID: "ps", plane: .acquired, count: 41, startIndex: 0,
+                                                   geometry: geometry(start: priorStart, spacing: 5, count: 41, frame: sameFrame ? "F1" : "F2")))
+        #expect(e1 == (sameFrame ? [] : [.register(from: "cs", to: "ps")]))
+        return s
+    }
+
+    @Test func sameFrameOfReferenceSyncsByPositionExactly() {
+        var s = comparison(priorStart: -102.5, sameFrame: true)
+        for i in 0..<160 {
+            _ = Reducer.reduce(&s, .command(.nextSlice))
+            let v = s.viewer!
+            let z = -100 + 1.25 * Double(i + 1)
+            let priorZ = v.viewports[1].geometry!.positions[v.viewports[1].index]
+            #expect(abs(priorZ - z) <= 2.5, "slice \(i + 1): prior at \(priorZ) for \(z)")
+            #expect(abs(v.viewports[1].syncDistance! - abs(priorZ - z)) < 1e-9)
+        }
+    }
+
+    @Test func differentFramesWaitForRegistrationThenFollowTheOffset() {
+        var s = comparison(priorStart: -70, sameFrame: false)
+        _ = Reducer.reduce(&s, .command(.nextPage))
+        #expect(s.viewer!.viewports[1].index == 0) // no offset yet: the prior stays
+        _ = Reducer.reduce(&s, .registered(from: "cs", to: "ps", offset: Vec3(0, 0, 35), note: "Registered: 35 mm"))
+        // Current at −87.5 → prior at −52.5 (index 3.5 → 3 or 4, 2.5 mm away).
+        let v = s.viewer!
+        #expect([3, 4].contains(v.viewports[1].index) && abs(v.viewports[1].syncDistance! - 2.5) < 1e-9)
+        #expect(s.status.text == "Registered: 35 mm")
+        // Registration asked once per pair.
+        #expect(Reducer.registrationsNeeded(&s.viewer!).isEmpty)
+    }
+
+    @Test func failedRegistrationLeavesManualAlignment() {
+        var s = comparison(priorStart: -70, sameFrame: false)
+        _ = Reducer.reduce(&s, .registered(from: "cs", to: "ps", offset: nil, note: "the series do not overlap"))
+        #expect(s.status.role == .warning)
+        // The user scrolls the prior to the landmark, back to the current, and aligns.
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        for _ in 0..<6 { _ = Reducer.reduce(&s, .command(.nextSlice)) } // prior at −40
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        for _ in 0..<20 { _ = Reducer.reduce(&s, .command(.nextSlice)) } // current at −75
+        #expect(s.viewer!.viewports[1].index == 6) // not linked yet
+        _ = Reducer.reduce(&s, .command(.align))
+        #expect(s.status.role == .success)
+        let o = s.viewer!.offsets["cs|ps"]!
+        #expect(abs(o.z - 35) < 1e-9)
+        _ = Reducer.reduce(&s, .command(.nextPage)) // current −62.5 → prior −27.5: index 8 or 9
+        #expect([8, 9].contains(s.viewer!.viewports[1].index))
+    }
+
+    @Test func unlinkedViewportAndSyncOff() {
+        var s = comparison(priorStart: -100, sameFrame: true)
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        _ = Reducer.reduce(&s, .command(.syncViewport))
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        _ = Reducer.reduce(&s, .command(.nextPage))
+        #expect(s.viewer!.viewports[1].index == 0)
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        _ = Reducer.reduce(&s, .command(.syncViewport))
+        _ = Reducer.reduce(&s, .command(.nextViewport))
+        _ = Reducer.reduce(&s, .command(.sync)) // off
+        _ = Reducer.reduce(&s, .command(.nextPage))
+        #expect(s.viewer!.viewports[1].index == 0)
+        _ = Reducer.reduce(&s, .command(.sync)) // on: catches up at once
+        #expect(s.viewer!.viewports[1].index == 5)
+    }
+
+    @Test func linkedWindowAndZoomFollow() {
+        var s = comparison(priorStart: -100, sameFrame: true)
+        _ = Reducer.reduce(&s, .command(.linkWindow))
+        _ = Reducer.reduce(&s, .command(.preset1))
+        #expect(s.viewer!.viewports[1].window != nil && s.viewer!.viewports[1].window! == s.viewer!.viewports[0].window!)
+        _ = Reducer.reduce(&s, .command(.zoomIn))
+        #expect(s.viewer!.viewports[1].zoom == 1)
+        _ = Reducer.reduce(&s, .command(.linkZoom))
+        _ = Reducer.reduce(&s, .command(.zoomIn))
+        #expect(s.viewer!.viewports[1].zoom == s.viewer!.viewports[0].zoom)
+    }
+
+    @Test func priorsRankSameModalityBeforeDate() {
+        let cur = StudySummary(id: "c", patientID: "P", studyDate: "20261120", modalities: ["CT"], bodyPart: "ABDOMEN")
+        let list = [StudySummary(id: "mr", patientID: "P", studyDate: "20261105", modalities: ["MR"], bodyPart: "ABDOMEN"),
+                    StudySummary(id: "ct-old", patientID: "P", studyDate: "20200101", modalities: ["CT"], bodyPart: "ABDOMEN"),
+                    StudySummary(id: "ct", patientID: "P", studyDate: "20250611", modalities: ["CT"], bodyPart: "ABDOMEN"),
+                    StudySummary(id: "ct-later", patientID: "P", studyDate: "20270101", modalities: ["CT"], bodyPart: "ABDOMEN")]
+        #expect(PriorRanking.rank(list, for: cur).map(\.id) == ["ct", "ct-old", "ct-later", "mr"])
+    }
+}

@@ -126,3 +126,29 @@ import Glibc
         #expect(h.screen.contains("Im 1/48"))
     }
 }
+
+extension ScreenTests {
+    @Test func demoComparisonScrollsBothInSync() {
+        let h = TestHarness(width: 160, height: 40, graphics: .blocks)
+        h.press("c")
+        let v = h.app.state.viewer!
+        #expect(v.layout == .oneByTwo && v.studies.count == 2)
+        #expect(h.statusLine.contains("Registered the exams along the patient axis"))
+        // The demo's prior was taken 35 mm further along the table; for every current slice in
+        // the overlap, the linked prior slice lies within half the prior's spacing (4 mm) of the
+        // same anatomy.
+        var checked = 0
+        for _ in 0..<47 {
+            h.press("Down")
+            let s = h.app.state.viewer!
+            let cur = s.viewports[0], pri = s.viewports[1]
+            let z = cur.geometry!.positions[cur.index] + 35
+            let priorPositions = pri.geometry!.positions
+            guard z >= priorPositions.first!, z <= priorPositions.last! else { continue }
+            #expect(abs(priorPositions[pri.index] - z) <= 2 + 0.01, "current \(cur.index + 1): prior slice at \(priorPositions[pri.index]) for \(z)")
+            checked += 1
+        }
+        #expect(checked > 20)
+        #expect(h.statusLine.contains("· sync"))
+    }
+}

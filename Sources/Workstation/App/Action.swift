@@ -15,7 +15,12 @@ public enum Action: Sendable {
     case seriesListLoaded(studyID: String, [SeriesSummary])
     case seriesListFailed(studyID: String, String)
     /// A viewport's series is open (or failed): slice count of the viewport's current plane.
-    case viewportReady(viewport: Int, seriesID: String, plane: ViewPlane, count: Int, startIndex: Int?)
+    case viewportReady(viewport: Int, seriesID: String, plane: ViewPlane, count: Int, startIndex: Int?,
+                       geometry: SliceGeometry? = nil)
+    /// The automatic registration of two series along the patient axis (nil: not possible, with why).
+    case registered(from: String, to: String, offset: Vec3?, note: String?)
+    /// A comparison's series lists arrived: open the current and the prior side by side.
+    case comparisonLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary])
     case viewportFailed(viewport: Int, seriesID: String, String)
     /// The renderer reports what it drew (so that mouse positions map to the image).
     case rendered(viewport: Int, transform: ViewTransform, pixelScale: SIMD2<Double>, position: Double?)
@@ -34,6 +39,10 @@ public enum Effect: Sendable, Equatable {
     case setPinned(studyID: String, Bool)
     case showTags(seriesID: String, plane: ViewPlane, index: Int)
     case showReports(studyID: String)
+    /// Estimate the offset between two series' positions (different Frames of Reference).
+    case register(from: String, to: String)
+    /// Load the series of a study and of its most relevant prior, then `comparisonLoaded`.
+    case openComparison(studyID: String)
     case redraw
     case quit
 }

@@ -1,4 +1,5 @@
 import DICOMCore
+import Imaging
 import TerminalGraphics
 import TerminalUI
 #if canImport(Glibc)
@@ -140,7 +141,8 @@ public final class WorkstationApp {
                 }
                 do {
                     let opened = try renderer.provider.open(series: series, plane: plane, obliqueAngle: angle)
-                    dispatch(.viewportReady(viewport: i, seriesID: seriesID, plane: plane, count: opened.count, startIndex: opened.start))
+                    dispatch(.viewportReady(viewport: i, seriesID: seriesID, plane: plane, count: opened.count,
+                                            startIndex: opened.start, geometry: opened.geometry))
                 } catch {
                     dispatch(.viewportFailed(viewport: i, seriesID: seriesID, error.description))
                 }
@@ -152,11 +154,55 @@ public final class WorkstationApp {
                 dispatch(.showText(title: "DICOM tags", lines: tagLines(seriesID: seriesID, plane: plane, index: index)))
             case let .showReports(studyID):
                 dispatch(.showText(title: "Structured reports", lines: reportLines(studyID: studyID)))
+            case let .register(a, b):
+                register(a, b)
+            case let .openComparison(id):
+                openComparison(id)
             case .redraw:
                 backend.invalidate()
             case .quit:
                 break
             }
+        }
+    }
+
+    /// Estimates the offset between two series along the patient axis (different Frames of
+    /// Reference) and reports it, or why it could not.
+    func register(_ a: String, _ b: String) {
+        guard let v = state.viewer, let sa = v.series.first(where: { $0.id == a }), let sb = v.series.first(where: { $0.id == b }) else { return }
+        do {
+            let pa = try renderer.provider.registrationProfile(series: sa, limit: 160)
+            let pb = try renderer.provider.registrationProfile(series: sb, limit: 160)
+            guard abs(dot(pa.normal, pb.normal)) > 0.9 else {
+                dispatch(.registered(from: a, to: b, offset: nil, note: "the series were acquired in different planes: align a landmark with ="))
+                return
+            }
+            let sign = dot(pa.normal, pb.normal) > 0 ? 1.0 : -1.0
+            guard let r = AxialRegistration.register(pa.samples, pb.samples.map {
+                AxialRegistration.Sample(position: $0.position * sign, area: $0.area, mean: $0.mean)
+            }, sameModality: pa.modality == pb.modality) else {
+                dispatch(.registered(from: a, to: b, offset: nil, note: "the series do not overlap along the patient axis: sync only after aligning a landmark (=)"))
+                return
+            }
+            // Position in b (along b's normal) = position in a + offset.
+            let offset = pb.normal * (r.offset * sign)
+            let quality = r.score >= 0.8 ? "" : r.score >= 0.5 ? " (weak match: check, and align a landmark with = if needed)" : " (poor match: align a landmark with =)"
+            dispatch(.registered(from: a, to: b, offset: offset,
+                                 note: "Registered the exams along the patient axis: \(fmt1(r.offset)) mm\(quality)"))
+        } catch {
+            dispatch(.registered(from: a, to: b, offset: nil, note: "\(error.message): comparison not synchronised"))
+        }
+    }
+
+    func openComparison(_ id: String) {
+        guard let current = state.worklist.studies.first(where: { $0.id == id }) ?? state.viewer?.studies.first(where: { $0.id == id }) else { return }
+        do {
+            let prior = try library.priors(of: current).first
+            let cs = try library.series(ofStudy: current.id)
+            let ps = try prior.map { p throws(WorkstationError) in try library.series(ofStudy: p.id) } ?? []
+            dispatch(.comparisonLoaded(current: current, prior: prior, currentSeries: cs, priorSeries: ps))
+        } catch {
+            dispatch(.message(error.description, .error))
         }
     }
 

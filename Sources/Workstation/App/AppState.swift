@@ -166,6 +166,12 @@ public struct ViewportState: Sendable, Equatable {
     public var loading = false
     public var error: String?
     /// What the last render reported: the transform (for mouse → image), the plane's size.
+    /// Where the slices of this plane lie (for sync); nil until open.
+    public var geometry: SliceGeometry?
+    /// Follows the linked position of the focused viewport (per-viewport switch).
+    public var syncEnabled = true
+    /// After a synchronised move: distance from the linked position to the slice shown, mm.
+    public var syncDistance: Double?
     public var lastTransform: ViewTransform?
     /// Terminal pixels per pixel of `lastTransform`'s viewport (1 for sixel/kitty; a cell
     /// fraction for half blocks).
@@ -187,14 +193,27 @@ public struct ViewportState: Sendable, Equatable {
             && a.zoom == b.zoom && a.panX == b.panX && a.panY == b.panY && a.quarterTurns == b.quarterTurns
             && a.flipHorizontal == b.flipHorizontal && a.flipVertical == b.flipVertical && a.slab == b.slab
             && a.slabThickness == b.slabThickness && a.obliqueAngle == b.obliqueAngle && a.loading == b.loading
-            && a.error == b.error
+            && a.error == b.error && a.syncEnabled == b.syncEnabled && a.windowName == b.windowName
     }
 }
 
 public struct ViewerState: Sendable {
     public var study: StudySummary
+    /// Every study on screen (the current first; priors in a comparison).
+    public var studies: [StudySummary]
     public var series: [SeriesSummary]
     public var layout: ViewerLayout = .single
+    /// Synchronised scrolling across viewports by patient position.
+    public var sync = true
+    public var linkWindow = false
+    public var linkZoom = false
+    /// Offsets between series (key "A|B": position in B = position in A + offset), from the
+    /// automatic registration or a landmark the user aligned.
+    public var offsets: [String: Vec3] = [:]
+    /// Pairs whose registration is under way or failed (no second request).
+    public var registrationAsked: Set<String> = []
+    /// Why sync cannot work for some pair, shown in the status line.
+    public var syncNote: String?
     public var viewports: [ViewportState]
     public var focused = 0
     public var cine = false
@@ -213,8 +232,9 @@ public struct ViewerState: Sendable {
     /// Tag browser / report pane text, when open.
     public var textPane: (title: String, lines: [String], scroll: Int)?
 
-    public init(study: StudySummary, series: [SeriesSummary], viewports: [ViewportState]) {
+    public init(study: StudySummary, series: [SeriesSummary], viewports: [ViewportState], studies: [StudySummary]? = nil) {
         self.study = study
+        self.studies = studies ?? [study]
         self.series = series
         self.viewports = viewports
     }

@@ -34,6 +34,7 @@ public enum Command: String, Sendable, CaseIterable {
     case place
     case tags, report
     case compare
+    case sync, syncViewport = "sync_viewport", linkWindow = "link_window", linkZoom = "link_zoom", align
 
     public static let presetCommands: [Command] = [.preset1, .preset2, .preset3, .preset4, .preset5, .preset6, .preset7, .preset8, .preset9]
 
@@ -87,6 +88,11 @@ public enum Command: String, Sendable, CaseIterable {
             .init("measure_angle", "Measure an angle (place 3 points)"), .init("clear_measurements", "Clear the measurements"),
             .init("tags", "DICOM tags of this image"), .init("report", "Structured reports in this study"),
             .init("compare", "Compare with the most relevant prior"),
+            .init("sync", "Synchronised scrolling across viewports on / off"),
+            .init("sync_viewport", "This viewport follows the others / stays put"),
+            .init("link_window", "Link window/level across viewports of one modality"),
+            .init("link_zoom", "Link zoom and pan across viewports"),
+            .init("align", "Align: the slices shown now show the same anatomy (remembered for the pair)"),
         ]),
         (context: "measure", entries: [
             .init("cursor_left", "Move the cursor left"), .init("cursor_right", "Move the cursor right"),

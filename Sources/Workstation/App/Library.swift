@@ -85,9 +85,18 @@ public protocol StudyLibrary: Sendable {
     /// Remembers read/unread and pinned state where the library can (a folder cannot).
     func setRead(_ read: Bool, study id: String)
     func setPinned(_ pinned: Bool, study id: String)
+    /// The same patient's other studies, most relevant first.
+    func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary]
 }
 
 extension StudyLibrary {
+    /// Same Patient ID, ranked: same modality and body part first, then studies before this
+    /// one newest first, then later ones.
+    public func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary] {
+        let others = try studies().filter { $0.id != study.id && !$0.patientID.isEmpty && $0.patientID == study.patientID }
+        return PriorRanking.rank(others, for: study)
+    }
+
     public func setRead(_ read: Bool, study id: String) {}
     public func setPinned(_ pinned: Bool, study id: String) {}
 }
@@ -191,5 +200,25 @@ enum FileWalk {
             }
         }
         return true
+    }
+}
+
+/// Relevance of a patient's other studies for comparison with one of them.
+public enum PriorRanking {
+    public static func rank(_ studies: [StudySummary], for current: StudySummary) -> [StudySummary] {
+        func score(_ s: StudySummary) -> (Int, Int, String) {
+            let sameModality = !Set(s.modalities).isDisjoint(with: current.modalities) ? 1 : 0
+            let sameBody = !s.bodyPart.isEmpty && s.bodyPart == current.bodyPart ? 1 : 0
+            let before = s.studyDate <= current.studyDate ? 1 : 0
+            // Before the current: newest first; after it: oldest first.
+            return (sameModality * 2 + sameBody, before, before == 1 ? s.studyDate : String(s.studyDate.map { c in
+                Character(Unicode.Scalar(UInt8(ascii: "9") - (c.asciiValue ?? 48) + 48)) }))
+        }
+        return studies.sorted { a, b in
+            let sa = score(a), sb = score(b)
+            if sa.0 != sb.0 { return sa.0 > sb.0 }
+            if sa.1 != sb.1 { return sa.1 > sb.1 }
+            return sa.2 > sb.2
+        }
     }
 }

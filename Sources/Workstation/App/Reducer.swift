@@ -41,15 +41,37 @@ public enum Reducer {
             state.browser?.loading = false
             state.status = StatusMessage(text: message, role: .error)
             return []
-        case let .viewportReady(i, seriesID, plane, count, start):
+        case let .viewportReady(i, seriesID, plane, count, start, geometry):
             guard var v = state.viewer, i < v.viewports.count, v.viewports[i].seriesID == seriesID, v.viewports[i].plane == plane else { return [] }
             v.viewports[i].count = count
             v.viewports[i].loading = false
             v.viewports[i].error = nil
+            v.viewports[i].geometry = geometry
             if let start { v.viewports[i].index = start }
             v.viewports[i].index = min(max(0, v.viewports[i].index), max(0, count - 1))
+            let effects = registrationsNeeded(&v)
+            // A viewport that opens follows the focused one.
+            if i != v.focused { propagateSync(&v, from: v.focused) } else { propagateSync(&v, from: i) }
             state.viewer = v
+            return effects
+        case let .registered(a, b, offset, note):
+            guard var v = state.viewer else { return [] }
+            if let offset {
+                v.offsets[a + "|" + b] = offset
+                v.syncNote = note
+            } else {
+                v.syncNote = note ?? "these series could not be registered: align a landmark with ="
+            }
+            propagateSync(&v, from: v.focused)
+            state.viewer = v
+            if let n = v.syncNote { state.status = StatusMessage(text: n, role: offset == nil ? .warning : .statusBar) }
             return []
+        case let .comparisonLoaded(current, prior, currentSeries, priorSeries):
+            guard let prior else {
+                state.status = StatusMessage(text: "No prior study of this patient in the store", role: .warning)
+                return []
+            }
+            return openComparison(&state, current: current, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
         case let .viewportFailed(i, seriesID, message):
             guard var v = state.viewer, i < v.viewports.count, v.viewports[i].seriesID == seriesID else { return [] }
             v.viewports[i].loading = false
@@ -217,7 +239,9 @@ public enum Reducer {
             }
             return effects
         case .compare:
-            state.status = StatusMessage(text: "Compare: open a study, then its prior opens beside it (needs the study store's priors)", role: .warning)
+            guard let s = selectedStudy(state) else { return [] }
+            state.status = StatusMessage(text: "Opening \(s.description) with its prior…", role: .statusBar)
+            return [.openComparison(studyID: s.id)]
         default:
             break
         }
@@ -477,11 +501,48 @@ public enum Reducer {
         case .report:
             return [.showReports(studyID: v.study.id)]
         case .compare:
-            state.status = StatusMessage(text: "Compare needs the study store's priors (issue 11)", role: .warning)
+            return [.openComparison(studyID: v.study.id)]
+        case .sync:
+            v.sync.toggle()
+            if v.sync { v.viewports[i] = vp; propagateSync(&v, from: i); vp = v.viewports[i] }
+            state.status = StatusMessage(text: v.sync ? "Synchronised scrolling on" : "Synchronised scrolling off", role: .statusBar)
+        case .syncViewport:
+            vp.syncEnabled.toggle()
+            state.status = StatusMessage(text: "Viewport \(i + 1) \(vp.syncEnabled ? "follows the others" : "scrolls on its own")", role: .statusBar)
+        case .linkWindow:
+            v.linkWindow.toggle()
+            state.status = StatusMessage(text: v.linkWindow ? "Window/level linked" : "Window/level per viewport", role: .statusBar)
+        case .linkZoom:
+            v.linkZoom.toggle()
+            state.status = StatusMessage(text: v.linkZoom ? "Zoom and pan linked" : "Zoom and pan per viewport", role: .statusBar)
+        case .align:
+            v.viewports[i] = vp
+            let aligned = alignLandmark(&v, from: i)
+            state.status = StatusMessage(text: aligned > 0 ? "Aligned: \(aligned) viewport\(aligned == 1 ? "" : "s") linked at the slices shown (remembered for these series)"
+                                                            : "Nothing to align: open a second series in another viewport", role: aligned > 0 ? .success : .warning)
+            state.viewer = v
+            return []
         default:
             break
         }
+        let old = v.viewports[i]
         v.viewports[i] = vp
+        if vp.index != old.index { propagateSync(&v, from: i) }
+        if v.linkWindow, vp.window?.center != old.window?.center || vp.window?.width != old.window?.width || vp.invert != old.invert {
+            let modality = vp.geometry?.modality
+            for j in v.viewports.indices where j != i && v.viewports[j].geometry?.modality == modality {
+                v.viewports[j].window = vp.window
+                v.viewports[j].windowName = vp.windowName
+                v.viewports[j].invert = vp.invert
+            }
+        }
+        if v.linkZoom, vp.zoom != old.zoom || vp.panX != old.panX || vp.panY != old.panY {
+            for j in v.viewports.indices where j != i {
+                v.viewports[j].zoom = vp.zoom
+                v.viewports[j].panX = vp.panX
+                v.viewports[j].panY = vp.panY
+            }
+        }
         return effects
     }
 
@@ -533,6 +594,7 @@ public enum Reducer {
             let i = min(v.focused, v.viewports.count - 1)
             let n = max(1, v.viewports[i].count)
             v.viewports[i].index = (v.viewports[i].index + steps) % n
+            propagateSync(&v, from: i)
         }
         state.viewer = v
         return []
@@ -621,6 +683,120 @@ public enum Reducer {
 }
 
 func pow2(_ x: Double) -> Double { exp2(x) }
+
+// MARK: synchronised scrolling
+
+extension Reducer {
+    static func pairKey(_ a: String, _ b: String) -> String { a + "|" + b }
+
+    /// The offset from series a to series b (position in b = position in a + offset): zero in
+    /// one Frame of Reference, else what registration or the user's alignment found.
+    static func offset(_ v: ViewerState, from a: ViewportState, to b: ViewportState) -> Vec3? {
+        guard let sa = a.seriesID, let sb = b.seriesID, let ga = a.geometry, let gb = b.geometry else { return nil }
+        if let o = v.offsets[pairKey(sa, sb)] { return o }
+        if let o = v.offsets[pairKey(sb, sa)] { return -o }
+        if sa == sb || ga.frameOfReference == gb.frameOfReference { return .zero }
+        return nil
+    }
+
+    /// Moves every other synchronised viewport to the slice nearest to the focused viewport's
+    /// position (through the pair's offset), and records the remaining distance.
+    static func propagateSync(_ v: inout ViewerState, from i: Int) {
+        guard v.sync, i < v.viewports.count else { return }
+        let src = v.viewports[i]
+        guard src.syncEnabled, let g0 = src.geometry, src.index < g0.positions.count else { return }
+        let point = g0.normal * g0.positions[src.index]
+        for j in v.viewports.indices where j != i && j < v.layout.viewportCount {
+            let dst = v.viewports[j]
+            guard dst.syncEnabled, !dst.loading, let g1 = dst.geometry, !g1.positions.isEmpty else { continue }
+            // Planes must be parallel to follow each other (axial with axial, coronal with coronal).
+            guard abs(dot(g0.normal, g1.normal)) > 0.9 else { continue }
+            guard let o = offset(v, from: src, to: dst) else { continue }
+            let target = dot(point + o, g1.normal)
+            guard let (k, d) = g1.nearest(to: target) else { continue }
+            v.viewports[j].index = k
+            v.viewports[j].syncDistance = d
+        }
+        v.viewports[i].syncDistance = nil
+    }
+
+    /// Registration requests for pairs of open viewports in different Frames of Reference
+    /// with no known offset.
+    static func registrationsNeeded(_ v: inout ViewerState) -> [Effect] {
+        guard v.sync else { return [] }
+        var effects: [Effect] = []
+        let open = v.viewports.prefix(v.layout.viewportCount).filter { $0.geometry != nil && $0.seriesID != nil }
+        guard let first = open.first, let a = first.seriesID else { return [] }
+        for other in open.dropFirst() {
+            guard let b = other.seriesID, offset(v, from: first, to: other) == nil else { continue }
+            let key = pairKey(a, b)
+            guard !v.registrationAsked.contains(key) else { continue }
+            v.registrationAsked.insert(key)
+            effects.append(.register(from: a, to: b))
+        }
+        return effects
+    }
+
+    /// The user's landmark: the slices shown now show the same anatomy. Sets each pair's
+    /// offset so that they link exactly here. Returns how many viewports were aligned.
+    static func alignLandmark(_ v: inout ViewerState, from i: Int) -> Int {
+        let src = v.viewports[i]
+        guard let a = src.seriesID, let g0 = src.geometry, src.index < g0.positions.count else { return 0 }
+        let point = g0.normal * g0.positions[src.index]
+        var count = 0
+        for j in v.viewports.indices where j != i && j < v.layout.viewportCount {
+            let dst = v.viewports[j]
+            guard let b = dst.seriesID, b != a, let g1 = dst.geometry, dst.index < g1.positions.count,
+                  abs(dot(g0.normal, g1.normal)) > 0.9 else { continue }
+            let current = offset(v, from: src, to: dst) ?? .zero
+            let target = dot(point + current, g1.normal)
+            let delta = g1.positions[dst.index] - target
+            v.offsets[pairKey(a, b)] = current + g1.normal * delta
+            v.offsets[pairKey(b, a)] = nil
+            v.viewports[j].syncDistance = 0
+            count += 1
+        }
+        v.syncNote = nil
+        return count
+    }
+
+    /// Current and prior side by side, synchronised: the current's largest series of the
+    /// prior's modality beside the prior's best match (same modality and description first).
+    static func openComparison(_ state: inout AppState, current: StudySummary, prior: StudySummary,
+                               currentSeries: [SeriesSummary], priorSeries: [SeriesSummary]) -> [Effect] {
+        func imageSeries(_ s: [SeriesSummary]) -> [SeriesSummary] {
+            s.filter { $0.modality != "SR" && $0.modality != "PR" && $0.modality != "KO" && !$0.files.isEmpty }
+        }
+        let cs = imageSeries(currentSeries), ps = imageSeries(priorSeries)
+        guard let c = cs.max(by: { $0.files.count < $1.files.count }) else {
+            state.status = StatusMessage(text: "The current study has no images in the store", role: .warning)
+            return []
+        }
+        guard let p = ps.max(by: { match($0, c) < match($1, c) }) else {
+            state.status = StatusMessage(text: "The prior study (\(formatDate(prior.studyDate))) has no images in the store", role: .warning)
+            return []
+        }
+        var viewports = [ViewportState(seriesID: c.id), ViewportState(seriesID: p.id)]
+        viewports[0].loading = true
+        viewports[1].loading = true
+        var v = ViewerState(study: current, series: cs + ps, viewports: viewports, studies: [current, prior])
+        v.layout = .oneByTwo
+        state.viewer = v
+        state.screen = .viewer
+        state.status = StatusMessage(text: "Comparing with the prior of \(formatDate(prior.studyDate)); scrolling is synchronised (l toggles)", role: .statusBar)
+        return [.openViewport(viewport: 0, seriesID: c.id, plane: .acquired, obliqueAngle: 30),
+                .openViewport(viewport: 1, seriesID: p.id, plane: .acquired, obliqueAngle: 30)]
+    }
+
+    /// How well a prior series matches a current one (higher is better).
+    static func match(_ p: SeriesSummary, _ c: SeriesSummary) -> Int {
+        var score = 0
+        if p.modality == c.modality { score += 100 }
+        let words = Set(c.description.lowercased().split(separator: " ").filter { $0.count > 2 && !$0.hasPrefix("(") })
+        score += 10 * Set(p.description.lowercased().split(separator: " ")).intersection(words).count
+        return score * 10_000 + min(p.files.count, 9999)
+    }
+}
 
 func fmt1(_ x: Double) -> String {
     let r = (x * 10).rounded() / 10

@@ -168,7 +168,16 @@ public final class ScreenRenderer {
             images = []
         }
         let fv = v.viewports[min(v.focused, v.viewports.count - 1)]
-        let right = fv.count > 0 ? "\(fv.plane == .acquired ? "" : fv.plane.rawValue + " ")\(fv.index + 1)/\(fv.count)" : ""
+        var right = fv.count > 0 ? "\(fv.plane == .acquired ? "" : fv.plane.rawValue + " ")\(fv.index + 1)/\(fv.count)" : ""
+        if v.layout.viewportCount > 1 {
+            // Every viewport's slice, so a comparison's status line shows both sides.
+            right = v.viewports.prefix(v.layout.viewportCount).enumerated().map { k, p in
+                let mark = k == v.focused ? "▶" : ""
+                var t = p.count > 0 ? "\(mark)\(p.index + 1)/\(p.count)" : "\(mark)–"
+                if k != v.focused, v.sync, p.syncEnabled, let d = p.syncDistance, d >= 0.05 { t += " Δ\(fmt1(d))" }
+                return t
+            }.joined(separator: " · ") + (v.sync ? " · sync" : "")
+        }
         Views.statusLine(&buf, state, theme: theme, keymap: keymap, right: right,
                          hints: v.tool != nil ? [(.place, "place"), (.back, "cancel")]
                             : [(.nextSlice, "slice"), (.preset1, "preset"), (.planeSagittal, "sag"), (.measureDistance, "measure"), (.help, "help"), (.back, "back")])
@@ -323,8 +332,8 @@ public final class ScreenRenderer {
     func overlay(_ buf: inout CellBuffer, rect r: Rect, state: AppState, viewer v: ViewerState, vp: ViewportState,
                  plane: PlaneImage, transform t: ViewTransform, window: (center: Double, width: Double), focused: Bool, index: Int) {
         let text = theme[.overlayText], dim = theme[.overlayDim]
-        let s = v.study
         let series = v.series.first { $0.id == vp.seriesID }
+        let s = v.studies.first { $0.id == series?.studyID } ?? v.study
         let w = r.width
         func left(_ line: Int, _ str: String, _ style: Style) {
             guard line >= 0, line < r.height else { return }
@@ -345,6 +354,9 @@ public final class ScreenRenderer {
         slice += " · \(fmt1(plane.position)) mm"
         if let th = plane.thickness { slice += " · th \(fmt1(th))" }
         if let sl = vp.slab { slice += " · \(sl.rawValue) \(fmt1(vp.slabThickness)) mm" }
+        if v.layout.viewportCount > 1, v.sync {
+            if !vp.syncEnabled { slice += " · unlinked" } else if let d = vp.syncDistance, d >= 0.05 { slice += " · Δ \(fmt1(d)) mm" }
+        }
         left(bottom - 1, slice, text)
         // The value under the cursor.
         if let c = v.cursor, index == v.focused, let srcPoint = vp.toSource(c) {

@@ -22,6 +22,7 @@ public final class SliceStack: @unchecked Sendable {
     public let rowSpacing: Double
     public let thickness: Double?
     public let modality: String
+    public let frameOfReference: String
     /// Files that did not open, with the reason (shown, not fatal).
     public private(set) var problems: [String] = []
     private var cache: [Int: PlaneImage] = [:]
@@ -67,6 +68,7 @@ public final class SliceStack: @unchecked Sendable {
         columnSpacing = ps.count == 2 && ps[1] > 0 ? ps[1] : 1
         thickness = ds.doubles(Tag(0x0018, 0x0050))?.first
         modality = ds.string(Tag(0x0008, 0x0060)).map(trimSpaces) ?? ""
+        frameOfReference = ds.string(Tag(0x0020, 0x0052)).map(trimSpaces) ?? "series:" + seriesID
         var list: [Slice] = []
         for (var s, f) in found {
             let ipp = f.dataSet.doubles(Tag(0x0020, 0x0032)) ?? []
