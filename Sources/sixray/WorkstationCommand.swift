@@ -15,6 +15,9 @@ struct WorkstationOptions: ParsableArguments {
 
     @Option(help: "Key bindings: default, vim, or a file name in ~/.config/sixray/keymaps.")
     var keymap: String?
+
+    @Option(help: "A reader's profile from config.toml ([profile.NAME]: theme, keymap, layout, hanging protocols, presets).")
+    var profile: String?
 }
 
 /// Opens the TUI on `library` and returns its exit code. Needs a terminal on stdin and stdout.
@@ -25,23 +28,22 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) thr
     }
     let env = ProcessInfo.processInfo.environment
     let dirs = SixrayDirectories(environment: env)
-    // [ui] theme / keymap from config.toml; flags win.
-    var themeName = "dark", keymapName = "default"
+    // The profile (config.toml [ui] / [profile.NAME]); --theme and --keymap win over it.
     var configWarnings: [String] = []
-    if let path = dirs?.configFile, let text = readTextFile(path) {
-        do {
-            let doc = try ConfigSection.parse(text, file: path)
-            if let ui = try doc.section("ui") {
-                themeName = try ui.string("theme") ?? themeName
-                keymapName = try ui.string("keymap") ?? keymapName
-            }
-        } catch {
-            configWarnings.append("\(error)")
+    var profile = Profile()
+    let configPath = dirs?.configFile
+    do {
+        profile = try Profile.fromConfig(configPath.flatMap(readTextFile), file: configPath, name: options.profile)
+    } catch {
+        if options.profile != nil {
+            Output.error("\(error)")
+            throw ExitCode(64)
         }
+        configWarnings.append("\(error)")
     }
-    themeName = options.theme ?? themeName
-    keymapName = options.keymap ?? keymapName
-    var resources = UIResources.load(theme: themeName, keymap: keymapName, configDirectory: dirs?.config)
+    profile.theme = options.theme ?? profile.theme
+    profile.keymap = options.keymap ?? profile.keymap
+    var resources = UIResources.load(profile: profile, configDirectory: dirs?.config)
     resources.warnings = configWarnings + resources.warnings
 
     // Ask the terminal what it can do before ncurses takes it over (every query times out).

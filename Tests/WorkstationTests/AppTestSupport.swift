@@ -25,7 +25,7 @@ final class TestHarness {
     init(width: Int = 120, height: Int = 40, graphics: GraphicsProtocol = .sixel, keymap: String = "default",
          library: (any StudyLibrary)? = nil) {
         backend = HeadlessBackend(width: width, height: height)
-        let resources = UIResources.load(keymap: keymap, configDirectory: nil)
+        let resources = UIResources.load(profile: Profile(keymap: keymap), configDirectory: nil)
         let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
                                       provider: StackPlaneProvider())
         var clockBox = { 0.0 }

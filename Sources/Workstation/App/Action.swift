@@ -19,6 +19,8 @@ public enum Action: Sendable {
                        geometry: SliceGeometry? = nil)
     /// The automatic registration of two series along the patient axis (nil: not possible, with why).
     case registered(from: String, to: String, offset: Vec3?, note: String?)
+    /// A study to view with its hanging protocol: its series, and its prior's (if any).
+    case studyLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary])
     /// A comparison's series lists arrived: open the current and the prior side by side.
     case comparisonLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary])
     case viewportFailed(viewport: Int, seriesID: String, String)
@@ -43,6 +45,8 @@ public enum Effect: Sendable, Equatable {
     case register(from: String, to: String)
     /// Load the series of a study and of its most relevant prior, then `comparisonLoaded`.
     case openComparison(studyID: String)
+    /// Load the series of a study and of its most relevant prior, then `studyLoaded`.
+    case openStudy(studyID: String)
     case redraw
     case quit
 }

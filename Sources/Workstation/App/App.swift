@@ -37,6 +37,8 @@ public final class WorkstationApp {
             s.cellHeight = c.height
         }
         s.graphicsName = renderer.graphics.rawValue
+        s.protocols = resources.protocols
+        s.defaultLayout = resources.layout
         if let w = resources.warnings.first {
             s.status = StatusMessage(text: w + (resources.warnings.count > 1 ? " (+\(resources.warnings.count - 1) more)" : ""), role: .warning)
         }
@@ -158,6 +160,8 @@ public final class WorkstationApp {
                 register(a, b)
             case let .openComparison(id):
                 openComparison(id)
+            case let .openStudy(id):
+                openStudy(id)
             case .redraw:
                 backend.invalidate()
             case .quit:
@@ -201,6 +205,20 @@ public final class WorkstationApp {
             let cs = try library.series(ofStudy: current.id)
             let ps = try prior.map { p throws(WorkstationError) in try library.series(ofStudy: p.id) } ?? []
             dispatch(.comparisonLoaded(current: current, prior: prior, currentSeries: cs, priorSeries: ps))
+        } catch {
+            dispatch(.message(error.description, .error))
+        }
+    }
+
+    func openStudy(_ id: String) {
+        guard let current = state.worklist.studies.first(where: { $0.id == id }) ?? state.browser.map({ $0.study }).flatMap({ $0.id == id ? $0 : nil }) else { return }
+        do {
+            let cs = try library.series(ofStudy: current.id)
+            // The prior is only worth loading when a matching protocol wants one.
+            let wantsPrior = HangingProtocols.matching(state.protocols, study: current, series: cs).contains { $0.needsPrior }
+            let prior = wantsPrior ? try library.priors(of: current).first : nil
+            let ps = try prior.map { p throws(WorkstationError) in try library.series(ofStudy: p.id) } ?? []
+            dispatch(.studyLoaded(current: current, prior: prior, currentSeries: cs, priorSeries: ps))
         } catch {
             dispatch(.message(error.description, .error))
         }

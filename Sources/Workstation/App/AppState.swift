@@ -25,6 +25,9 @@ public struct AppState: Sendable {
     /// What the archive side is doing: nil when no archive is configured.
     public var archiveStatus: String?
     public var presets: [WindowPreset]
+    public var protocols: [HangingProtocol] = []
+    /// Layout of a viewer opened on one series (the profile's preference).
+    public var defaultLayout: ViewerLayout = .single
     /// The graphics protocol in use (for the status line and for the renderer).
     public var graphicsName: String = "blocks"
 
@@ -214,6 +217,8 @@ public struct ViewerState: Sendable {
     public var registrationAsked: Set<String> = []
     /// Why sync cannot work for some pair, shown in the status line.
     public var syncNote: String?
+    /// The hanging protocols that matched and the one applied (for cycling with a key).
+    public var hanging: HangingState?
     public var viewports: [ViewportState]
     public var focused = 0
     public var cine = false
@@ -238,4 +243,13 @@ public struct ViewerState: Sendable {
         self.series = series
         self.viewports = viewports
     }
+}
+
+/// What a viewer opened by hanging protocol remembers, to cycle through the other matches.
+public struct HangingState: Sendable {
+    public var matches: [HangingProtocol]
+    public var index: Int
+    public var prior: StudySummary?
+    public var currentSeries: [SeriesSummary]
+    public var priorSeries: [SeriesSummary]
 }

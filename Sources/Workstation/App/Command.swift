@@ -35,6 +35,7 @@ public enum Command: String, Sendable, CaseIterable {
     case tags, report
     case compare
     case sync, syncViewport = "sync_viewport", linkWindow = "link_window", linkZoom = "link_zoom", align
+    case view, nextProtocol = "next_protocol"
 
     public static let presetCommands: [Command] = [.preset1, .preset2, .preset3, .preset4, .preset5, .preset6, .preset7, .preset8, .preset9]
 
@@ -48,7 +49,8 @@ public enum Command: String, Sendable, CaseIterable {
         (context: "worklist", entries: [
             .init("up", "Previous study"), .init("down", "Next study"),
             .init("page_up", "Page up"), .init("page_down", "Page down"), .init("first", "First study"), .init("last", "Last study"),
-            .init("open", "Open the study (series browser)"), .init("filter", "Filter by text (name, ID, accession, keyword…)"),
+            .init("open", "Open the study (series browser)"),
+            .init("view", "View the study with its hanging protocol (and prior)"), .init("filter", "Filter by text (name, ID, accession, keyword…)"),
             .init("sort_next", "Sort by the next column"), .init("sort_reverse", "Reverse the sort order"),
             .init("refresh", "Refresh from the store and the archive"),
             .init("filter_today", "Only today's studies (again: all dates)"), .init("filter_unread", "Only unread studies (again: all)"),
@@ -60,6 +62,7 @@ public enum Command: String, Sendable, CaseIterable {
             .init("up", "Previous series"), .init("down", "Next series"), .init("first", "First series"), .init("last", "Last series"),
             .init("open", "View the series"), .init("select", "Pick / unpick the series"),
             .init("open_selected", "View the picked series side by side"),
+            .init("view", "View the study with its hanging protocol"),
         ]),
         (context: "viewer", entries: [
             .init("next_slice", "Next slice"), .init("previous_slice", "Previous slice"),
@@ -93,6 +96,7 @@ public enum Command: String, Sendable, CaseIterable {
             .init("link_window", "Link window/level across viewports of one modality"),
             .init("link_zoom", "Link zoom and pan across viewports"),
             .init("align", "Align: the slices shown now show the same anatomy (remembered for the pair)"),
+            .init("next_protocol", "Next matching hanging protocol"),
         ]),
         (context: "measure", entries: [
             .init("cursor_left", "Move the cursor left"), .init("cursor_right", "Move the cursor right"),

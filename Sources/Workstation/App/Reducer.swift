@@ -66,6 +66,14 @@ public enum Reducer {
             state.viewer = v
             if let n = v.syncNote { state.status = StatusMessage(text: n, role: offset == nil ? .warning : .statusBar) }
             return []
+        case let .studyLoaded(current, prior, currentSeries, priorSeries):
+            let matches = HangingProtocols.matching(state.protocols, study: current, series: currentSeries)
+            guard !matches.isEmpty else {
+                return openViewer(&state, study: current, series: currentSeries,
+                                  chosen: HangingProtocols.imageSeries(currentSeries).max { $0.files.count < $1.files.count }.map { [$0.id] } ?? [])
+            }
+            let hanging = HangingState(matches: matches, index: 0, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
+            return hang(&state, current: current, hanging: hanging)
         case let .comparisonLoaded(current, prior, currentSeries, priorSeries):
             guard let prior else {
                 state.status = StatusMessage(text: "No prior study of this patient in the store", role: .warning)
@@ -238,6 +246,10 @@ public enum Reducer {
                 effects.append(.setRead(studyID: s.id, true))
             }
             return effects
+        case .view:
+            guard let s = selectedStudy(state) else { return [] }
+            if !s.isRead { setStudy(&state, s.id) { $0.isRead = true } }
+            return [.openStudy(studyID: s.id)] + (s.isRead ? [] : [.setRead(studyID: s.id, true)])
         case .compare:
             guard let s = selectedStudy(state) else { return [] }
             state.status = StatusMessage(text: "Opening \(s.description) with its prior…", role: .statusBar)
@@ -281,6 +293,9 @@ public enum Reducer {
             let id = b.series[b.table.selected].id
             if let i = b.picked.firstIndex(of: id) { b.picked.remove(at: i) } else { b.picked.append(id) }
             b.table.move(by: 1, count: b.series.count, visibleRows: visible)
+        case .view:
+            state.browser = b
+            return [.openStudy(studyID: b.study.id)]
         case .open, .openSelected:
             let chosen: [String]
             if c == .openSelected, !b.picked.isEmpty {
@@ -300,7 +315,12 @@ public enum Reducer {
     }
 
     static func openViewer(_ state: inout AppState, study: StudySummary, series: [SeriesSummary], chosen: [String]) -> [Effect] {
-        let layout: ViewerLayout = chosen.count >= 3 ? .twoByTwo : chosen.count == 2 ? .oneByTwo : .single
+        guard !chosen.isEmpty else {
+            state.status = StatusMessage(text: "This study has no images to show", role: .warning)
+            return []
+        }
+        let layout: ViewerLayout = chosen.count >= 3 ? .twoByTwo : chosen.count == 2 ? .oneByTwo
+            : state.defaultLayout
         var viewports = chosen.map { ViewportState(seriesID: $0) }
         while viewports.count < layout.viewportCount { viewports.append(ViewportState(seriesID: chosen.first)) }
         for i in viewports.indices { viewports[i].loading = true }
@@ -318,7 +338,9 @@ public enum Reducer {
 
     static func viewerCommand(_ state: inout AppState, _ c: Command) -> [Effect] {
         guard var v = state.viewer else { state.screen = .worklist; return [] }
-        defer { state.viewer = v }
+        // Every path below writes `v` back, except those that replace or close the viewer.
+        var keepViewer = true
+        defer { if keepViewer { state.viewer = v } }
         if v.textPane != nil {
             switch c {
             case .back, .tags, .report: v.textPane = nil
@@ -344,7 +366,7 @@ public enum Reducer {
             }
             state.screen = state.browser != nil ? .browser : .worklist
             state.viewer = nil
-            v = ViewerState(study: v.study, series: [], viewports: [])
+            keepViewer = false
             return []
         case .nextSlice: vp.index = min(vp.index + 1, max(0, vp.count - 1))
         case .previousSlice: vp.index = max(vp.index - 1, 0)
@@ -502,6 +524,14 @@ public enum Reducer {
             return [.showReports(studyID: v.study.id)]
         case .compare:
             return [.openComparison(studyID: v.study.id)]
+        case .nextProtocol:
+            guard var h = v.hanging, h.matches.count > 1 else {
+                state.status = StatusMessage(text: "No other hanging protocol matches this study", role: .warning)
+                return []
+            }
+            h.index = (h.index + 1) % h.matches.count
+            keepViewer = false
+            return hang(&state, current: v.study, hanging: h)
         case .sync:
             v.sync.toggle()
             if v.sync { v.viewports[i] = vp; propagateSync(&v, from: i); vp = v.viewports[i] }
@@ -825,5 +855,34 @@ extension Substring {
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension Reducer {
+    /// Opens the viewer as the hanging protocol `hanging.index` arranges it.
+    static func hang(_ state: inout AppState, current: StudySummary, hanging: HangingState) -> [Effect] {
+        let p = hanging.matches[hanging.index]
+        let (layout, viewports) = HangingProtocols.arrange(p, currentSeries: hanging.currentSeries,
+                                                           priorSeries: hanging.prior == nil ? nil : hanging.priorSeries,
+                                                           presets: state.presets)
+        guard !viewports.isEmpty else {
+            state.status = StatusMessage(text: "This study has no images to show", role: .warning)
+            return []
+        }
+        let usesPrior = viewports.contains { vp in hanging.priorSeries.contains { $0.id == vp.seriesID } }
+        var studies = [current]
+        if usesPrior, let prior = hanging.prior { studies.append(prior) }
+        var v = ViewerState(study: current, series: HangingProtocols.imageSeries(hanging.currentSeries)
+                                + (usesPrior ? HangingProtocols.imageSeries(hanging.priorSeries) : []),
+                            viewports: viewports, studies: studies)
+        v.layout = layout
+        v.hanging = hanging
+        state.viewer = v
+        state.screen = .viewer
+        let more = hanging.matches.count > 1 ? " (p: \(hanging.matches.count - 1) more)" : ""
+        state.status = StatusMessage(text: "Hanging protocol: \(p.name)\(more)", role: .statusBar)
+        return viewports.enumerated().compactMap { i, vp in
+            vp.seriesID.map { .openViewport(viewport: i, seriesID: $0, plane: vp.plane, obliqueAngle: vp.obliqueAngle) }
+        }
     }
 }

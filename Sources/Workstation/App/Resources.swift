@@ -13,7 +13,68 @@ public struct UIResources: Sendable {
     public var theme: Theme
     public var keymap: Keymap
     public var presets: [WindowPreset]
+    public var protocols: [HangingProtocol] = []
+    /// The profile's layout for a viewer opened on one series.
+    public var layout: ViewerLayout = .single
     public var warnings: [String]
+
+    public init(theme: Theme, keymap: Keymap, presets: [WindowPreset], warnings: [String]) {
+        self.theme = theme
+        self.keymap = keymap
+        self.presets = presets
+        self.warnings = warnings
+    }
+
+    /// Everything for a profile: its theme, keymap, layout, protocols and presets, with the
+    /// built-in defaults for what it leaves out.
+    public static func load(profile: Profile, configDirectory: String?, readFile: (String) -> String? = readTextFile,
+                            listDirectory: (String) -> [String] = listTOMLFiles) -> UIResources {
+        var r = load(theme: profile.theme ?? "dark", keymap: profile.keymap ?? "default", configDirectory: configDirectory,
+                     readFile: readFile)
+        r.layout = profile.layout ?? .single
+        r.protocols = loadProtocols(configDirectory: configDirectory, readFile: readFile, listDirectory: listDirectory,
+                                    warnings: &r.warnings)
+        if let wanted = profile.protocols {
+            let unknown = wanted.filter { id in !r.protocols.contains { $0.id == id } }
+            if !unknown.isEmpty { r.warnings.append("profile \(profile.name): unknown hanging protocols \(unknown.joined(separator: ", "))") }
+            r.protocols = wanted.compactMap { id in r.protocols.first { $0.id == id } }
+        }
+        if let order = profile.presets {
+            // The profile's presets come first, on number keys 1…9 in its order.
+            var chosen: [WindowPreset] = []
+            for (k, id) in order.enumerated() {
+                guard var p = r.presets.first(where: { $0.id == id }) else {
+                    r.warnings.append("profile \(profile.name): unknown window preset \(id)")
+                    continue
+                }
+                p.key = k < 9 ? String(k + 1) : nil
+                chosen.append(p)
+            }
+            let rest = r.presets.filter { p in !order.contains(p.id) }.map { p -> WindowPreset in var q = p; q.key = nil; return q }
+            r.presets = chosen + rest
+        }
+        return r
+    }
+
+    /// Built-in protocols, replaced or extended by `protocols/*.toml` in the configuration directory.
+    static func loadProtocols(configDirectory: String?, readFile: (String) -> String?, listDirectory: (String) -> [String],
+                              warnings: inout [String]) -> [HangingProtocol] {
+        var byID: [String: HangingProtocol] = [:]
+        for (id, text) in BuiltInData.protocols {
+            do { byID[id] = try HangingProtocol.parse(text, id: id, file: "Protocols/\(id).toml") } catch { warnings.append("\(error)") }
+        }
+        if let dir = configDirectory.map({ $0 + "/protocols" }) {
+            for name in listDirectory(dir) where name.hasSuffix(".toml") {
+                let id = String(name.dropLast(5))
+                let path = dir + "/" + name
+                guard let text = readFile(path) else { continue }
+                do { byID[id] = try HangingProtocol.parse(text, id: id, file: path) } catch {
+                    warnings.append("\(error); protocol ignored")
+                }
+            }
+        }
+        return byID.values.sorted { $0.id < $1.id }
+    }
 
     public static let builtInThemeNames = BuiltInData.themes.keys.sorted()
     public static let builtInKeymapNames = BuiltInData.keymaps.keys.sorted()
@@ -91,4 +152,81 @@ public func readTextFile(_ path: String) -> String? {
         if bytes.count > 16 << 20 { return nil } // not a configuration file
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// A reader's settings (reading rooms share consoles): theme, keymap, default layout, the
+/// hanging protocols to use and the presets on the number keys. In config.toml:
+///
+///     [ui]
+///     profile = "chest"             # the default; --profile NAME overrides
+///     [profile.chest]
+///     theme = "light"
+///     keymap = "vim"
+///     layout = "1×2"
+///     protocols = ["ct-chest", "generic"]
+///     presets = ["ct-lung", "ct-mediastinum", "ct-bone"]
+public struct Profile: Sendable, Equatable {
+    public var name: String
+    public var theme: String?
+    public var keymap: String?
+    public var layout: ViewerLayout?
+    public var protocols: [String]?
+    public var presets: [String]?
+
+    public init(name: String = "default", theme: String? = nil, keymap: String? = nil, layout: ViewerLayout? = nil,
+                protocols: [String]? = nil, presets: [String]? = nil) {
+        self.name = name
+        self.theme = theme
+        self.keymap = keymap
+        self.layout = layout
+        self.protocols = protocols
+        self.presets = presets
+    }
+
+    /// The profile `name` (nil: `[ui] profile`, else the `[ui]` theme and keymap) from config.toml text.
+    public static func fromConfig(_ text: String?, file: String?, name: String?) throws(ConfigError) -> Profile {
+        guard let text else {
+            if let name { throw ConfigError("no profile '\(name)': there is no configuration file", file: file) }
+            return Profile()
+        }
+        let doc = try ConfigSection.parse(text, file: file)
+        let ui = try doc.section("ui")
+        let configured = try ui?.string("profile")
+        let chosen = name ?? configured
+        var p = Profile(name: chosen ?? "default", theme: try ui?.string("theme"), keymap: try ui?.string("keymap"))
+        guard let chosen else { return p }
+        guard let section = try doc.section("profile")?.section(chosen) else {
+            let profiles: ConfigSection? = try? doc.section("profile")
+            let known = profiles?.keys ?? []
+            throw ConfigError("no profile '\(chosen)'\(known.isEmpty ? "" : " (known: \(known.joined(separator: ", ")))")",
+                              file: file, line: nil, key: "profile.\(chosen)")
+        }
+        try section.checkKeys(["theme", "keymap", "layout", "protocols", "presets"])
+        p.theme = try section.string("theme") ?? p.theme
+        p.keymap = try section.string("keymap") ?? p.keymap
+        if let l = try section.string("layout") {
+            guard let layout = ViewerLayout(rawValue: l.replacingOccurrences("x", "×")) else {
+                throw ConfigError("layout must be 1×1, 1×2, 2×2 or 1+3", file: file, line: section.table.entry("layout")?.line,
+                                  key: "profile.\(chosen).layout")
+            }
+            p.layout = layout
+        }
+        p.protocols = try section.strings("protocols")
+        p.presets = try section.strings("presets")
+        return p
+    }
+}
+
+/// Names of the `.toml` files in a directory (empty when it does not exist).
+public func listTOMLFiles(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var out: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name.hasSuffix(".toml"), !name.hasPrefix(".") { out.append(name) }
+    }
+    return out.sorted()
 }
