@@ -70,7 +70,9 @@ public final class ScreenRenderer {
         }
         switch state.screen {
         case .worklist: Views.worklist(&buf, state, theme: theme, keymap: keymap)
-        case .browser: Views.browser(&buf, state, theme: theme, keymap: keymap)
+        case .browser:
+            Views.browser(&buf, state, theme: theme, keymap: keymap)
+            if let p = browserPreview(&buf, state) { images = [p] }
         case .viewer:
             (images, feedback, rendered) = viewer(&buf, state)
         }
@@ -84,6 +86,61 @@ public final class ScreenRenderer {
             images = []
         }
         return Frame(buffer: buf, images: images, feedback: feedback, renderedViewports: rendered)
+    }
+
+    // MARK: browser preview
+
+    private var previewCache: (key: String, placement: ImagePlacement?, blocks: DisplayImage?, caption: String)?
+
+    /// The middle image of the selected series, beside the series list (a thumbnail that is
+    /// big enough to tell series apart).
+    func browserPreview(_ buf: inout CellBuffer, _ state: AppState) -> ImagePlacement? {
+        guard let b = state.browser, !b.loading, b.table.selected < b.series.count, let area = Views.browserPreviewArea(state) else { return nil }
+        let series = b.series[b.table.selected]
+        let imageArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 2)
+        let key = "\(series.id)|\(imageArea)"
+        if previewCache?.key != key {
+            var placement: ImagePlacement?
+            var blocks: DisplayImage?
+            var caption = ""
+            do {
+                let opened = try provider.open(series: series, plane: .acquired, obliqueAngle: 0)
+                let mid = opened.count / 2
+                let plane = try provider.plane(series: series.id, plane: .acquired, index: mid, slab: nil)
+                let window = plane.suggestedWindow ?? autoWindow(plane.values)
+                let source = plane.color ?? windowed(plane.values, width: plane.width, height: plane.height,
+                                                     center: window.center, windowWidth: window.width)
+                let pw = pixelGraphics ? imageArea.width * state.cellWidth : imageArea.width
+                let ph = pixelGraphics ? imageArea.height * state.cellHeight : imageArea.height * 2
+                let t = ViewTransform(sourceWidth: plane.width, sourceHeight: plane.height, columnSpacing: plane.columnSpacing,
+                                      rowSpacing: plane.rowSpacing, viewportWidth: pw, viewportHeight: ph)
+                let image = t.resample(source)
+                caption = "image \(mid + 1) of \(opened.count) · \(plane.width)×\(plane.height)"
+                if pixelGraphics {
+                    generation += 1
+                    var options = GraphicsEncoder.Options(viewportPixels: PixelSize(width: pw, height: ph), multiplexer: multiplexer)
+                    options.kitty = KittyEncoder.Options(format: .raw, imageID: 99, placementID: 1, columns: imageArea.width,
+                                                         rows: imageArea.height, zIndex: -1)
+                    var bytes: [UInt8] = []
+                    if (try? GraphicsEncoder(protocol: graphics, options: options).encode(image, into: &bytes)) != nil {
+                        placement = ImagePlacement(id: 99, rect: imageArea, generation: generation, protocol: graphics, bytes: bytes)
+                    } else {
+                        blocks = image
+                    }
+                } else {
+                    blocks = image
+                }
+            } catch {
+                caption = error.description
+            }
+            previewCache = (key, placement, blocks, caption)
+        }
+        guard let c = previewCache else { return nil }
+        buf.put(ellipsized(c.caption, area.width), in: Rect(x: area.x, y: area.maxY - 1, width: area.width, height: 1),
+                style: theme[c.placement == nil && c.blocks == nil ? .error : .dim], alignment: .center)
+        if let b = c.blocks { buf.drawHalfBlocks(b, in: imageArea, ascii: graphics == .ascii) }
+        if c.placement != nil { ImageLayer.reserve(imageArea, in: &buf) }
+        return c.placement
     }
 
     // MARK: viewer

@@ -79,7 +79,7 @@ enum Views {
                        TableColumn("Mod", width: .fixed(5)), TableColumn("Series description", width: .fill),
                        TableColumn("Body part", width: .fixed(12)), TableColumn("Images", width: .fixed(9), alignment: .right),
                        TableColumn("State", width: .fixed(8))]
-        let area = Rect(x: 1, y: 2, width: state.width - 2, height: state.height - 3)
+        let area = browserTableArea(state)
         if b.loading {
             buf.put("loading series…", x: 2, y: 3, style: theme[.dim])
         } else {
@@ -87,6 +87,18 @@ enum Views {
         }
         statusLine(&buf, state, theme: theme, keymap: keymap, right: b.series.isEmpty ? "" : "\(b.table.selected + 1)/\(b.series.count)",
                    hints: [(.open, "view"), (.select, "pick"), (.openSelected, "view picked"), (.back, "back"), (.help, "help")])
+    }
+
+    /// The series table; on wide terminals the right third previews the selected series.
+    static func browserTableArea(_ state: AppState) -> Rect {
+        let full = Rect(x: 1, y: 2, width: state.width - 2, height: state.height - 3)
+        return state.width >= 100 ? full.split(.horizontal, [.percent(64), .fill])[0] : full
+    }
+
+    static func browserPreviewArea(_ state: AppState) -> Rect? {
+        guard state.width >= 100 else { return nil }
+        let full = Rect(x: 1, y: 2, width: state.width - 2, height: state.height - 3)
+        return full.split(.horizontal, [.percent(64), .fixed(1), .fill])[2]
     }
 
     // MARK: overlays
