@@ -41,6 +41,7 @@ final class TestHarness {
         for name in keys {
             guard let k = Key(name: name) else { fatalError("test key \(name)") }
             app.handle(k)
+            app.settle()
             app.draw()
         }
     }

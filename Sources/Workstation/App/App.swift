@@ -15,6 +15,8 @@ public final class WorkstationApp {
     public let renderer: ScreenRenderer
     public let backend: any TerminalBackend
     private var resolver = KeyResolver()
+    /// Results of background work (registration, archive queries, retrieves) come back here.
+    public let inbox = Inbox()
     private let clock: () -> Double
     private var lastTick: Double
     /// Statistics of the last presented frame (tests and the latency benchmark read them).
@@ -55,9 +57,12 @@ public final class WorkstationApp {
         start()
         draw()
         while !state.quitting {
-            let timeout = state.viewer?.cine == true ? max(1, Int(1000 / (state.viewer?.cineFPS ?? 10))) : 500
+            var timeout = state.viewer?.cine == true ? max(1, Int(1000 / (state.viewer?.cineFPS ?? 10))) : 500
+            if inbox.isBusy { timeout = min(timeout, 50) }
             let key = backend.readKey(timeoutMilliseconds: timeout)
             if let key { handle(key) }
+            let arrived = inbox.drain()
+            for a in arrived { dispatch(a) }
             if state.viewer?.cine == true {
                 let now = clock()
                 dispatch(.tick(now - lastTick))
@@ -65,7 +70,7 @@ public final class WorkstationApp {
             } else {
                 lastTick = clock()
             }
-            if key == nil, state.viewer?.cine != true { continue }
+            if key == nil, arrived.isEmpty, state.viewer?.cine != true { continue }
             draw()
         }
         backend.shutdown()
@@ -106,6 +111,16 @@ public final class WorkstationApp {
         default:
             return false
         }
+    }
+
+    /// Waits until background work is done and its results are reduced (tests, benchmarks).
+    public func settle(timeoutSeconds: Double = 30) {
+        let start = monotonicSeconds()
+        repeat {
+            for a in inbox.drain() { dispatch(a) }
+            if !inbox.isBusy { for a in inbox.drain() { dispatch(a) }; return }
+            usleep(2000)
+        } while monotonicSeconds() - start < timeoutSeconds
     }
 
     public func dispatch(_ action: Action) {
@@ -157,7 +172,10 @@ public final class WorkstationApp {
             case let .showReports(studyID):
                 dispatch(.showText(title: "Structured reports", lines: reportLines(studyID: studyID)))
             case let .register(a, b):
-                register(a, b)
+                guard let v = state.viewer, let sa = v.series.first(where: { $0.id == a }),
+                      let sb = v.series.first(where: { $0.id == b }) else { continue }
+                // Decoding every slice of two long series takes a moment: off the loop.
+                inbox.spawn { _, post in post(WorkstationApp.register(sa, sb)) }
             case let .openComparison(id):
                 openComparison(id)
             case let .openStudy(id):
@@ -172,29 +190,27 @@ public final class WorkstationApp {
 
     /// Estimates the offset between two series along the patient axis (different Frames of
     /// Reference) and reports it, or why it could not.
-    func register(_ a: String, _ b: String) {
-        guard let v = state.viewer, let sa = v.series.first(where: { $0.id == a }), let sb = v.series.first(where: { $0.id == b }) else { return }
+    static func register(_ sa: SeriesSummary, _ sb: SeriesSummary) -> Action {
+        let a = sa.id, b = sb.id
         do {
-            let pa = try renderer.provider.registrationProfile(series: sa, limit: 160)
-            let pb = try renderer.provider.registrationProfile(series: sb, limit: 160)
+            let pa = try SliceStack(seriesID: sa.id, files: sa.files, cacheLimit: 2).registrationProfile(limit: 160)
+            let pb = try SliceStack(seriesID: sb.id, files: sb.files, cacheLimit: 2).registrationProfile(limit: 160)
             guard abs(dot(pa.normal, pb.normal)) > 0.9 else {
-                dispatch(.registered(from: a, to: b, offset: nil, note: "the series were acquired in different planes: align a landmark with ="))
-                return
+                return .registered(from: a, to: b, offset: nil, note: "the series were acquired in different planes: align a landmark with =")
             }
             let sign = dot(pa.normal, pb.normal) > 0 ? 1.0 : -1.0
             guard let r = AxialRegistration.register(pa.samples, pb.samples.map {
                 AxialRegistration.Sample(position: $0.position * sign, area: $0.area, mean: $0.mean)
             }, sameModality: pa.modality == pb.modality) else {
-                dispatch(.registered(from: a, to: b, offset: nil, note: "the series do not overlap along the patient axis: sync only after aligning a landmark (=)"))
-                return
+                return .registered(from: a, to: b, offset: nil, note: "the series do not overlap along the patient axis: sync only after aligning a landmark (=)")
             }
             // Position in b (along b's normal) = position in a + offset.
             let offset = pb.normal * (r.offset * sign)
             let quality = r.score >= 0.8 ? "" : r.score >= 0.5 ? " (weak match: check, and align a landmark with = if needed)" : " (poor match: align a landmark with =)"
-            dispatch(.registered(from: a, to: b, offset: offset,
-                                 note: "Registered the exams along the patient axis: \(fmt1(r.offset)) mm\(quality)"))
+            return .registered(from: a, to: b, offset: offset,
+                               note: "Registered the exams along the patient axis: \(fmt1(r.offset)) mm\(quality)")
         } catch {
-            dispatch(.registered(from: a, to: b, offset: nil, note: "\(error.message): comparison not synchronised"))
+            return .registered(from: a, to: b, offset: nil, note: "\(error.message): comparison not synchronised")
         }
     }
 
