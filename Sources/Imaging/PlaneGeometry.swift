@@ -38,6 +38,13 @@ public struct EdgeLabels: Sendable, Equatable {
     public var right: String
     public var top: String
     public var bottom: String
+
+    public init(left: String, right: String, top: String, bottom: String) {
+        self.left = left
+        self.right = right
+        self.top = top
+        self.bottom = bottom
+    }
 }
 
 /// A displayed plane in the patient: pixel (column c, row r) has its centre at
@@ -126,7 +133,7 @@ public struct PlaneRequest: Sendable, Equatable {
     /// Position of the plane along the patient axis of its normal (axial: z, coronal: y,
     /// sagittal: x, mm LPS); for oblique planes the offset from `center` along the normal.
     public var position: Double?
-    /// Oblique planes: normal and centre, LPS.
+    /// Oblique planes: normal and centre, LPS. Orthogonal planes: a point the plane passes through.
     public var normal: Vector3?
     public var center: Vector3?
     /// Slab thickness in mm; nil or 0 for a thin plane.

@@ -38,9 +38,11 @@ enum MPRPlanner {
         }
 
         if r.orientation == .oblique { return try oblique(g, r, dirs: dirs, spacing: spacing, layerCount: layerCount) }
-        if r.normal != nil || r.center != nil {
-            throw fail("--normal and --center define oblique planes; ask for --mpr oblique")
+        if r.normal != nil { throw fail("--normal defines oblique planes; ask for --mpr oblique") }
+        if r.center != nil && (r.index != nil || r.position != nil) {
+            throw fail("give one of --index, --position and --center for an orthogonal plane")
         }
+        if let c = r.center, !g.contains(c) { throw fail("centre \(c.shortDescription) mm is outside the volume") }
 
         let (N, H, D) = r.orientation.references
         var normalAxis = 0
@@ -78,6 +80,8 @@ enum MPRPlanner {
                 let kf = (p - dot(g.origin, N)) / denom
                 guard kf >= -0.5, kf <= Double(n) - 0.5 else { throw outside(p) }
                 K = Swift.min(n - 1, Swift.max(0, Int(kf.rounded())))
+            } else if let c = r.center, let v = g.voxelPosition(c) {
+                K = Swift.min(n - 1, Swift.max(0, Int(v[normalAxis].rounded())))
             } else {
                 K = n / 2
             }
@@ -123,6 +127,8 @@ enum MPRPlanner {
             t = (p - dot(g.origin, N)) / denom
             let margin = spacing[normalAxis] / 2
             guard t >= minN - margin, t <= maxN + margin else { throw outside(p) }
+        } else if let c = r.center {
+            t = dot(c - g.origin, nDir)
         } else {
             t = dot(steps[normalAxis] * Double(n / 2), nDir)
         }

@@ -44,7 +44,7 @@ struct Export: ParsableCommand {
     @Option(help: "Plane index along its normal, 0-based in the volume's voxel grid (--mpr).") var index: Int?
     @Option(help: "Plane position in mm along its normal's patient axis (--mpr).") var position: Double?
     @Option(help: "Oblique plane normal X,Y,Z (LPS).") var normal: String?
-    @Option(help: "Oblique plane centre X,Y,Z (LPS mm; default the volume's centre).") var center: String?
+    @Option(help: "Oblique plane centre X,Y,Z (LPS mm; default the volume's centre); for axial/coronal/sagittal, a point the plane passes through.") var center: String?
     @Option(help: "Slab thickness in mm (--mpr).") var slab: Double?
     @Option(help: "Slab mode: mip, minip or avg.") var mode: SlabMode = .mip
     @Flag(help: "Keep the raw voxel grid for orthogonal planes (one output row per slice).") var noResample = false
