@@ -42,9 +42,9 @@ struct Export: ParsableCommand {
     @Argument(help: "More files of the series (with --mpr).") var more: [String] = []
     @Option(help: "Reformat the series: axial, coronal, sagittal or oblique.") var mpr: PlaneOrientation?
     @Option(help: "Plane index along its normal, 0-based in the volume's voxel grid (--mpr).") var index: Int?
-    @Option(help: "Plane position in mm along its normal's patient axis (--mpr).") var position: Double?
-    @Option(help: "Oblique plane normal X,Y,Z (LPS).") var normal: String?
-    @Option(help: "Oblique plane centre X,Y,Z (LPS mm; default the volume's centre); for axial/coronal/sagittal, a point the plane passes through.") var center: String?
+    @Option(parsing: .unconditional, help: "Plane position in mm along its normal's patient axis (--mpr).") var position: Double?
+    @Option(parsing: .unconditional, help: "Oblique plane normal X,Y,Z (LPS).") var normal: String?
+    @Option(parsing: .unconditional, help: "Oblique plane centre X,Y,Z (LPS mm; default the volume's centre); for axial/coronal/sagittal, a point the plane passes through.") var center: String?
     @Option(help: "Slab thickness in mm (--mpr).") var slab: Double?
     @Option(help: "Slab mode: mip, minip or avg.") var mode: SlabMode = .mip
     @Flag(help: "Keep the raw voxel grid for orthogonal planes (one output row per slice).") var noResample = false
