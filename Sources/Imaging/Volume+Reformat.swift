@@ -244,6 +244,29 @@ extension Volume {
         }
     }
 
+    /// A raw-grid plane (`resample: false`; thin, or a MIP/MinIP slab) written into a buffer the
+    /// caller keeps (a viewer scrolling through planes reuses one). Returns its geometry.
+    /// - Throws: `ImagingError` for a request that is not a raw-grid plane or a buffer too small.
+    public func rawGridPlane(_ request: PlaneRequest, into dst: UnsafeMutableBufferPointer<Sample>) throws(ImagingError) -> PlaneGeometry {
+        guard case .grid(let p) = try MPRPlanner.plan(geometry, request), p.layers.count == 1 || request.slabMode != .avg else {
+            throw .reformat("not a raw-grid plane (resampled, oblique or averaged)", context: request.context)
+        }
+        guard dst.count >= p.geometry.width * p.geometry.height else {
+            throw .reformat("buffer of \(dst.count) samples is smaller than the \(p.geometry.width)×\(p.geometry.height) plane", context: request.context)
+        }
+        extractGrid(p, layer: p.layers.lowerBound, into: dst)
+        for layer in p.layers.dropFirst() { combineGrid(p, layer: layer, into: dst, max: request.slabMode == .mip) }
+        return p.geometry
+    }
+
+    /// The geometry of the plane a request gives, without sampling it.
+    public func planeGeometry(_ request: PlaneRequest) throws(ImagingError) -> PlaneGeometry {
+        switch try MPRPlanner.plan(geometry, request) {
+        case .grid(let p): return p.geometry
+        case .sampled(let g, _): return g
+        }
+    }
+
     /// Copies one layer of a raw-grid plane: rows of contiguous voxels with memcpy, reversed
     /// rows by a backward walk, anything else (a sagittal column of each slice) by a strided gather.
     func extractGrid(_ p: GridPlan, layer: Int, into dst: UnsafeMutableBufferPointer<Sample>) {
