@@ -62,7 +62,7 @@ public enum SeriesStacking {
 
         // Group by orientation (to 1e-3), size, temporal position, echo and stack ID.
         func orientationKey(_ r: SliceRecord) -> String {
-            let v = [r.rowCosines!, r.columnCosines!]  // filtered above
+            let v = [r.rowCosines ?? .zero, r.columnCosines ?? .zero]
             return v.map { "\(Int(($0.x * 1000).rounded())),\(Int(($0.y * 1000).rounded())),\(Int(($0.z * 1000).rounded()))" }
                 .joined(separator: ";")
         }
@@ -95,14 +95,14 @@ public enum SeriesStacking {
             if stackIDs.count > 1 { label.append("stack \(first.stackID ?? "-")") }
             // Position sets: the same positions acquired m times (each exactly m times) are m stacks,
             // in acquisition order.
-            let byPosition = Dictionary(grouping: members.indices) { i in positionKey(members[i].position!, n) }
+            let byPosition = Dictionary(grouping: members.indices) { i in positionKey(members[i].position ?? .zero, n) }
             let multiplicities = Set(byPosition.values.map(\.count))
             if multiplicities.count == 1, let m = multiplicities.first, m > 1, byPosition.count > 1 {
                 let ordered = members.sorted { acquisitionOrder($0) < acquisitionOrder($1) }
                 var sets = [[SliceRecord]](repeating: [], count: m)
                 var seen: [String: Int] = [:]
                 for r in ordered {
-                    let k = positionKey(r.position!, n)
+                    let k = positionKey(r.position ?? .zero, n)
                     let s = seen[k, default: 0]
                     seen[k] = s + 1
                     sets[s].append(r)
@@ -143,9 +143,9 @@ public enum SeriesStacking {
     /// Sorts one group, checks spacing, and lays the regular grid over it.
     static func stack(_ members: [SliceRecord], label: String) -> SeriesStack {
         let first = members[0]
-        let n = first.normal!  // grouped by orientation, all located
+        let n = first.normal ?? Vector3(0, 0, 1)  // every member has one: only located slices are grouped
         var findings: [GeometryFinding] = []
-        var sorted = members.map { ($0, dotProduct($0.position!, n)) }.sorted { $0.1 < $1.1 }
+        var sorted = members.map { ($0, dotProduct($0.position ?? .zero, n)) }.sorted { $0.1 < $1.1 }
         // Duplicate positions: keep the first of each (acquisition order), report them.
         var duplicates: [Double] = []
         var unique: [(SliceRecord, Double)] = []
@@ -200,7 +200,16 @@ public enum SeriesStacking {
 
         // The regular grid from the first to the last position.
         let span = (positions.last ?? 0) - (positions.first ?? 0)
-        let count = slices.count == 1 ? 1 : max(2, Int((span / step).rounded()) + 1)
+        var count = slices.count == 1 ? 1 : max(2, Int((span / step).rounded()) + 1)
+        if count > 4 * slices.count + 64 {
+            // A few slices far apart (e.g. two separate locations in one series): no regular
+            // grid worth building. Reformats refuse it; `inspect` reports it.
+            findings.append(GeometryFinding(kind: .irregularSpacing,
+                message: "slices span \(formatMillimetres(span)) mm at \(formatMillimetres(step)) mm spacing with only \(slices.count) slices: too sparse for a volume"))
+            count = slices.count
+        }
+        let sparse = count == slices.count && !gaps.allSatisfy { abs($0 - step) <= max(1e-3, 0.01 * step) }
+            && findings.contains { $0.message.contains("too sparse") }
         let gridStep = count > 1 ? span / Double(count - 1) : step
         var sources: [[(slice: Int, weight: Double)]] = []
         var a = 0
@@ -216,18 +225,18 @@ public enum SeriesStacking {
                 sources.append([(a, 1 - t), (a + 1, t)])
             }
         }
-        let p0 = slices[0].position!, pl = slices[slices.count - 1].position!
+        let p0 = slices[0].position ?? .zero, pl = slices[slices.count - 1].position ?? .zero
         let sliceStep: Vector3 = count > 1 ? (pl - p0) / Double(count - 1) : n * (first.sliceThickness ?? step)
         let ps = first.pixelSpacing ?? (1, 1)
         let geometry = VolumeGeometry(columns: first.columns, rows: first.rows, slices: count, firstPosition: p0,
-                                      rowCosines: first.rowCosines!, columnCosines: first.columnCosines!,
+                                      rowCosines: first.rowCosines ?? Vector3(1, 0, 0), columnCosines: first.columnCosines ?? Vector3(0, 1, 0),
                                       pixelSpacing: ps, sliceStep: sliceStep)
         if geometry.isSheared {
             let tilt = first.gantryTilt.map { ", Gantry/Detector Tilt \(formatMillimetres($0))°" } ?? ""
             findings.append(GeometryFinding(kind: .gantryTilt,
                 message: "gantry tilt: slices are sheared by \(formatMillimetres((geometry.shearDegrees * 100).rounded() / 100))°\(tilt); reformats are resampled onto an orthogonal grid"))
         }
-        return SeriesStack(slices: slices, positions: positions, geometry: geometry, gridSources: sources,
+        return SeriesStack(slices: slices, positions: positions, geometry: geometry, gridSources: sparse ? [] : sources,
                            findings: findings, label: label)
     }
 

@@ -42,6 +42,10 @@ public struct SeriesVolumeLoader: Sendable {
 
     /// Decodes every slice into one volume of the stored type.
     public func load() throws(WorkstationError) -> AnyVolume {
+        guard stack.gridSources.count == stack.geometry.slices else {
+            throw WorkstationError("\(seriesName): slices are too far apart to form a volume "
+                + "(\(stack.slices.count) slices over \(formatMillimetres((stack.positions.last ?? 0) - (stack.positions.first ?? 0))) mm)")
+        }
         let first = try decodeSlice(0)
         guard first.samplesPerPixel == 1 else {
             throw WorkstationError("\(seriesName): colour images cannot be reformatted (MPR needs grey images)")
@@ -71,6 +75,7 @@ public struct SeriesVolumeLoader: Sendable {
             }
             let d = try frames.decode(frame: r.frame)
             guard d.samplesPerPixel == 1, d.rows == g.rows, d.columns == g.columns,
+                  d.bytes.count >= perSlice * MemoryLayout<S>.size,
                   d.sampleType.byteWidth == MemoryLayout<S>.size, "<" + d.sampleType.rawValue == S.numpyDescr
                     || "|" + d.sampleType.rawValue == S.numpyDescr else {
                 throw WorkstationError("\(seriesName): slice differs from the first in size or sample type "
