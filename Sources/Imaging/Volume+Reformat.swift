@@ -205,9 +205,7 @@ extension Volume {
                 var out = [Sample](repeating: 0, count: count)
                 out.withUnsafeMutableBufferPointer { dst in
                     extractGrid(p, layer: p.layers.lowerBound, into: dst)
-                    for layer in p.layers.dropFirst() {
-                        combineGrid(p, layer: layer, into: dst, max: request.slabMode == .mip)
-                    }
+                    combineLayers(p, p.layers.dropFirst(), into: dst, max: request.slabMode == .mip)
                 }
                 return Reformat(geometry: p.geometry, pixels: Sample.planePixels(out), slabLayers: p.layers.count,
                                 outsideValue: Double(outside))
@@ -265,8 +263,34 @@ extension Volume {
             throw .reformat("buffer of \(dst.count) samples is smaller than the \(p.geometry.width)×\(p.geometry.height) plane", context: request.context)
         }
         extractGrid(p, layer: p.layers.lowerBound, into: dst)
-        for layer in p.layers.dropFirst() { combineGrid(p, layer: layer, into: dst, max: request.slabMode == .mip) }
+        combineLayers(p, p.layers.dropFirst(), into: dst, max: request.slabMode == .mip)
         return p.geometry
+    }
+
+    /// Folds more layers into `dst` by max (or min). A plane that is contiguous in the volume
+    /// (an axial slab of an axial stack) is folded four layers per pass over `dst`, so the
+    /// output is read and written a quarter as often as layer by layer.
+    func combineLayers(_ p: GridPlan, _ layers: Range<Int>, into dst: UnsafeMutableBufferPointer<Sample>, max: Bool) {
+        let n = p.geometry.width * p.geometry.height
+        guard p.columnStride == 1, p.rowStride == p.geometry.width, let out = dst.baseAddress else {
+            for layer in layers { combineGrid(p, layer: layer, into: dst, max: max) }
+            return
+        }
+        samples.withUnsafeBufferPointer { srcBuffer in
+            guard let src = srcBuffer.baseAddress else { return }
+            var k = layers.lowerBound
+            while k < layers.upperBound {
+                let m = Swift.min(4, layers.upperBound - k)
+                let a = src + (p.base + k * p.layerStride)
+                let b = m > 1 ? a + p.layerStride : a, c = m > 2 ? b + p.layerStride : a, d = m > 3 ? c + p.layerStride : a
+                if max {
+                    for i in 0..<n { out[i] = Swift.max(Swift.max(out[i], Swift.max(a[i], b[i])), Swift.max(c[i], d[i])) }
+                } else {
+                    for i in 0..<n { out[i] = Swift.min(Swift.min(out[i], Swift.min(a[i], b[i])), Swift.min(c[i], d[i])) }
+                }
+                k += m
+            }
+        }
     }
 
     /// The geometry of the plane a request gives, without sampling it.
@@ -284,15 +308,28 @@ extension Volume {
         let start = p.base + layer * p.layerStride
         samples.withUnsafeBufferPointer { srcBuffer in
             guard let src = srcBuffer.baseAddress, let out = dst.baseAddress else { return }
-            for r in 0..<h {
-                let row = src + (start + r * p.rowStride)
-                let o = out + r * w
-                if p.columnStride == 1 {
-                    o.update(from: row, count: w)
-                } else {
-                    let s = p.columnStride
-                    for c in 0..<w { o[c] = row[c * s] }
+            if p.columnStride == 1 {
+                for r in 0..<h { (out + r * w).update(from: src + (start + r * p.rowStride), count: w) }
+                return
+            }
+            // A strided gather (a sagittal column of each slice): every voxel is in its own cache
+            // line, so the time is memory latency. Four output rows at once keep four independent
+            // streams of misses in flight instead of one.
+            let s = p.columnStride
+            var r = 0
+            while r + 4 <= h {
+                let r0 = src + (start + r * p.rowStride), r1 = r0 + p.rowStride, r2 = r1 + p.rowStride, r3 = r2 + p.rowStride
+                let o0 = out + r * w, o1 = o0 + w, o2 = o1 + w, o3 = o2 + w
+                for c in 0..<w {
+                    let k = c * s
+                    o0[c] = r0[k]; o1[c] = r1[k]; o2[c] = r2[k]; o3[c] = r3[k]
                 }
+                r += 4
+            }
+            while r < h {
+                let row = src + (start + r * p.rowStride), o = out + r * w
+                for c in 0..<w { o[c] = row[c * s] }
+                r += 1
             }
         }
     }

@@ -8,8 +8,12 @@ import Imaging
 public enum MPRBenchmark {
     public struct Result: Sendable {
         public var name: String
+        /// Median times.
         public var swiftMicroseconds: Double
         public var cMicroseconds: Double
+        /// Best times (less disturbed by other processes on a shared machine).
+        public var swiftBest: Double = 0
+        public var cBest: Double = 0
         /// Swift's output equals the C reference's (bit for bit; trilinear within 1e-3 relative).
         public var agrees: Bool
         public var ratio: Double { swiftMicroseconds / cMicroseconds }
@@ -37,8 +41,11 @@ public enum MPRBenchmark {
     public static func run(volume v: Volume<Int16>, minimumIterations: Int = 10, targetSeconds: Double = 0.4) -> [Result] {
         let nx = v.columns, ny = v.rows, nz = v.slices
         var results: [Result] = []
+        var best: [Double] = []
         func time(_ body: () -> Void) -> Double {
-            VOIBenchmark.median(VOIBenchmark.measure(minimumIterations: minimumIterations, targetSeconds: targetSeconds, body))
+            let t = VOIBenchmark.measure(minimumIterations: minimumIterations, targetSeconds: targetSeconds, body)
+            best.append(t.min() ?? 0)
+            return VOIBenchmark.median(t)
         }
         v.samples.withUnsafeBufferPointer { volBuffer in
             guard let vol = volBuffer.baseAddress else { return }
@@ -94,16 +101,22 @@ public enum MPRBenchmark {
             results.append(Result(name: "axial MIP slab 20 mm (20 slices)", swiftMicroseconds: sm, cMicroseconds: cm,
                                   agrees: swiftMIP == cMIP))
         }
+        for i in results.indices where 2 * i + 1 < best.count {
+            results[i].swiftBest = best[2 * i]
+            results[i].cBest = best[2 * i + 1]
+        }
         return results
     }
 
     public static func report(_ results: [Result]) -> String {
-        var out = pad("kernel", 36) + pad("Swift µs", 12) + pad("C -O3 µs", 12) + pad("ratio", 8) + "agrees\n"
+        var out = pad("kernel", 36) + pad("Swift µs", 12) + pad("C -O3 µs", 12) + pad("ratio", 8)
+            + pad("best Swift", 12) + pad("best C", 10) + pad("ratio", 8) + "agrees\n"
         for r in results {
             out += pad(r.name, 36) + pad(fmt1(r.swiftMicroseconds), 12) + pad(fmt1(r.cMicroseconds), 12)
-                + pad(fmt2(r.ratio), 8) + (r.agrees ? "yes" : "NO") + "\n"
+                + pad(fmt2(r.ratio), 8) + pad(fmt1(r.swiftBest), 12) + pad(fmt1(r.cBest), 10)
+                + pad(fmt2(r.cBest > 0 ? r.swiftBest / r.cBest : 0), 8) + (r.agrees ? "yes" : "NO") + "\n"
         }
-        out += "ratio = Swift time / C time (median); target <= 1.0\n"
+        out += "ratio = Swift time / C time (median, then best of the runs); target <= 1.0\n"
         return out
     }
 }
