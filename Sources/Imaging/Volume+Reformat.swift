@@ -16,6 +16,27 @@ struct GridPlan: Sendable, Equatable {
     var layerStride: Int
     /// Layer indices along the normal axis (the plane's own index first when thin).
     var layers: Range<Int>
+    /// The plane's own index along the normal axis.
+    var index: Int
+}
+
+extension VolumeGeometry {
+    /// For a raw-grid plane across the slices (an axial plane of an axial stack, thin or a
+    /// slab): the slices it reads and the plane's own slice index. A caller can then decode
+    /// just those slices (`subvolume(slices:)`) instead of the whole series. Nil for any other plane.
+    public func slicesRead(by request: PlaneRequest) throws(ImagingError) -> (slices: Range<Int>, index: Int)? {
+        guard !request.resample, case .grid(let p) = try MPRPlanner.plan(self, request),
+              p.layerStride == columns * rows, rows * columns > 1 || slices == 1 else { return nil }
+        return (p.layers, p.index)
+    }
+
+    /// The geometry of slices `range` alone.
+    public func subvolume(slices range: Range<Int>) -> VolumeGeometry {
+        var g = self
+        g.origin = patientPosition(column: 0, row: 0, slice: Double(range.lowerBound))
+        g.slices = range.count
+        return g
+    }
 }
 
 /// Chooses the plane for a request (pure geometry, no pixels).
@@ -101,7 +122,7 @@ enum MPRPlanner {
             for a in 0..<3 where a != normalAxis { base += first[a] * strides[a] }
             return .grid(GridPlan(geometry: geometry, base: base, rowStride: strides[vAxis] * Int(vSign),
                                   columnStride: strides[hAxis] * Int(hSign), layerStride: strides[normalAxis],
-                                  layers: lo..<hi))
+                                  layers: lo..<hi, index: K))
         }
 
         // Resampled onto the volume's orthonormal frame (row, column, normal directions), the

@@ -40,28 +40,32 @@ public struct SeriesVolumeLoader: Sendable {
         }
     }
 
-    /// Decodes every slice into one volume of the stored type.
-    public func load() throws(WorkstationError) -> AnyVolume {
+    /// Decodes every slice (or only grid slices `range`) into one volume of the stored type.
+    public func load(slices range: Range<Int>? = nil) throws(WorkstationError) -> AnyVolume {
         guard stack.gridSources.count == stack.geometry.slices else {
             throw WorkstationError("\(seriesName): slices are too far apart to form a volume "
                 + "(\(stack.slices.count) slices over \(formatMillimetres((stack.positions.last ?? 0) - (stack.positions.first ?? 0))) mm)")
         }
-        let first = try decodeSlice(0)
+        let range = range ?? 0..<stack.geometry.slices
+        guard range.lowerBound >= 0, range.upperBound <= stack.geometry.slices, !range.isEmpty else {
+            throw WorkstationError("\(seriesName): slices \(range) are outside the volume")
+        }
+        let first = try decodeSlice(stack.gridSources[range.lowerBound].first?.slice ?? 0)
         guard first.samplesPerPixel == 1 else {
             throw WorkstationError("\(seriesName): colour images cannot be reformatted (MPR needs grey images)")
         }
         switch first.sampleType {
-        case .uint8: return .uint8(try build(UInt8.self))
-        case .int8: return .int8(try build(Int8.self))
-        case .uint16: return .uint16(try build(UInt16.self))
-        case .int16: return .int16(try build(Int16.self))
-        case .int32: return .int32(try build(Int32.self))
+        case .uint8: return .uint8(try build(UInt8.self, range))
+        case .int8: return .int8(try build(Int8.self, range))
+        case .uint16: return .uint16(try build(UInt16.self, range))
+        case .int16: return .int16(try build(Int16.self, range))
+        case .int32: return .int32(try build(Int32.self, range))
         case .uint32: throw WorkstationError("\(seriesName): 32-bit unsigned samples are not supported for MPR")
         }
     }
 
-    func build<S: VolumeSample>(_: S.Type) throws(WorkstationError) -> Volume<S> {
-        let g = stack.geometry
+    func build<S: VolumeSample>(_: S.Type, _ range: Range<Int>) throws(WorkstationError) -> Volume<S> {
+        let g = stack.geometry.subvolume(slices: range)
         let perSlice = g.columns * g.rows
         var openFile: (path: String, frames: PixelFrames)?
         var recent: [(index: Int, samples: [S])] = []
@@ -95,7 +99,7 @@ public struct SeriesVolumeLoader: Sendable {
             return samples
         }
         return try Volume<S>(geometry: g) { (u: Int, dst: UnsafeMutableBufferPointer<S>) throws(WorkstationError) in
-            let sources = stack.gridSources[u]
+            let sources = stack.gridSources[range.lowerBound + u]
             if sources.count == 1 {
                 let s = try decoded(sources[0].slice)
                 s.withUnsafeBufferPointer { _ = dst.update(fromContentsOf: $0) }
@@ -116,10 +120,14 @@ public struct SeriesVolume: Sendable {
     public var attributes: DisplayAttributes
     /// Findings worth a warning (tilt, missing or irregular slices, duplicates, other stacks).
     public var warnings: [GeometryFinding]
+    /// The request given to `open(_:stackIndex:for:)`, rebased onto the slices loaded.
+    public var planeRequest: PlaneRequest?
 
     /// Opens the one series found under `paths` (a directory or files), picks a stack
-    /// (`stackIndex`, or the only one), and loads its volume.
-    public static func open(_ paths: [String], stackIndex: Int? = nil) throws(WorkstationError) -> SeriesVolume {
+    /// (`stackIndex`, or the only one), and loads its volume — or, when `for` names a raw-grid
+    /// plane across the slices (an axial plane of an axial stack, thin or a slab), only the
+    /// slices that plane reads; `planeRequest` then holds the request rebased onto them.
+    public static func open(_ paths: [String], stackIndex: Int? = nil, for request: PlaneRequest? = nil) throws(WorkstationError) -> SeriesVolume {
         let catalog = SeriesCatalog.scan(paths)
         let where_ = paths.count == 1 ? paths[0] : "\(paths.count) paths"
         let images = catalog.series.filter { !$0.records.isEmpty }
@@ -156,10 +164,25 @@ public struct SeriesVolume: Sendable {
             throw WorkstationError("\(series.name): Pixel Spacing differs between slices; cannot build one volume")
         }
         let loader = SeriesVolumeLoader(stack: stack, seriesName: series.name)
-        let volume = try loader.load()
+        var range: Range<Int>?
+        var rebased = request
+        if var r = request {
+            r.context = series.name
+            let read: (slices: Range<Int>, index: Int)?
+            do { read = try stack.geometry.slicesRead(by: r) } catch { throw WorkstationError(error.description) }
+            if let read {
+                range = read.slices
+                r.index = read.index - read.slices.lowerBound
+                r.position = nil
+                r.center = nil
+                rebased = r
+            }
+        }
+        let volume = try loader.load(slices: range)
         let attributes = try loader.displayAttributes()
         return SeriesVolume(series: series, stack: stack, volume: volume, attributes: attributes,
-                            warnings: stack.findings + seriesFindings.filter { $0.kind != .mixedOrientation && $0.kind != .mixedSize })
+                            warnings: stack.findings + seriesFindings.filter { $0.kind != .mixedOrientation && $0.kind != .mixedSize },
+                            planeRequest: rebased)
     }
 
     /// The plane for a request, with the series named in any error.

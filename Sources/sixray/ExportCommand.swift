@@ -172,15 +172,16 @@ extension Export {
     /// --mpr: open the series, make the plane, write it and its JSON sidecar.
     func runMPR(_ orientation: PlaneOrientation) throws {
         let ext = out.split(separator: ".").last.map { String($0).lowercased() } ?? ""
-        let series = try SeriesVolume.open([input] + more, stackIndex: stack)
-        for w in series.warnings { Output.error("warning: \(series.series.name): \(w.message)") }
         let request = PlaneRequest(orientation: orientation, index: index, position: position,
                                    normal: normal.flatMap(parseVector), center: center.flatMap(parseVector),
                                    slabThickness: slab, slabMode: mode, resample: !noResample)
+        // An axial raw-grid plane of an axial stack decodes only the slices it reads.
+        let series = try SeriesVolume.open([input] + more, stackIndex: stack, for: request)
+        for w in series.warnings { Output.error("warning: \(series.series.name): \(w.message)") }
         if noResample, series.stack.geometry.isSheared {
             Output.error("warning: \(series.series.name): --no-resample keeps the sheared (tilted) grid")
         }
-        let plane = try series.reformat(request)
+        let plane = try series.reformat(series.planeRequest ?? request)
         let g = plane.geometry
         let bytes: [UInt8]
         var dtypeName: String

@@ -210,3 +210,24 @@ private func distance(_ a: Vector3, _ b: Vector3) -> Double { ((a - b) * (a - b)
         #expect(series.modalityValues(plane).first == values.first.map { $0 - 1024 })
     }
 }
+
+@Suite struct PartialLoadingTests {
+    /// An axial raw-grid plane decodes only the slices it reads, and equals the full volume's plane.
+    @Test(arguments: [(nil as Double?, 7), (5.0, 7), (5.0, 0), (5.0, 39)])
+    func axialPlanesLoadOnlyTheirSlices(slab: Double?, index: Int) throws {
+        let phantom = SeriesPhantom()
+        let dir = temporaryDirectory("mpr-partial")
+        try phantom.writeSeries(to: dir)
+        let request = PlaneRequest(orientation: .axial, index: index, slabThickness: slab, slabMode: .minip, resample: false)
+        let partial = try SeriesVolume.open([dir], for: request)
+        let full = try SeriesVolume.open([dir])
+        // 5 mm at 1.25 mm: four slices, from one before the plane; clipped at the ends.
+        let expected = slab == nil ? 1 : min(phantom.slices, index - 1 + 4) - max(0, index - 1)
+        #expect(partial.volume.geometry.slices == expected)
+        #expect(partial.volume.byteCount == expected * phantom.rows * phantom.columns * 2)
+        let a = try partial.reformat(try #require(partial.planeRequest))
+        let b = try full.reformat(request)
+        #expect(a.pixels == b.pixels)
+        #expect(a.geometry == b.geometry)
+    }
+}
