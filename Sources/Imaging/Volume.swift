@@ -32,15 +32,17 @@ public struct Volume<Sample: VolumeSample>: Sendable {
     public let minimum: Sample
 
     /// - Precondition: `samples.count == columns · rows · slices`.
+    @inlinable
     public init(geometry: VolumeGeometry, samples: [Sample]) {
         precondition(samples.count == geometry.columns * geometry.rows * geometry.slices, "sample count does not match the geometry")
         self.geometry = geometry
         self.samples = samples
-        self.minimum = samples.min() ?? 0
+        self.minimum = Self.smallest(samples)
     }
 
     /// Builds the volume in one allocation: `fill(k, buffer)` writes slice k (rows · columns
     /// samples) into its place. A failing slice stops the build and its error is rethrown.
+    @inlinable
     public init<E: Error>(geometry: VolumeGeometry,
                           fill: (Int, UnsafeMutableBufferPointer<Sample>) throws(E) -> Void) throws(E) {
         let perSlice = geometry.columns * geometry.rows
@@ -55,9 +57,17 @@ public struct Volume<Sample: VolumeSample>: Sendable {
             count = total
         }
         if let failure { throw failure }
-        self.geometry = geometry
-        self.samples = samples
-        self.minimum = samples.min() ?? 0
+        self.init(geometry: geometry, samples: samples)
+    }
+
+    /// The smallest sample, by a plain loop over the buffer (vectorised once specialised).
+    @inlinable
+    static func smallest(_ samples: [Sample]) -> Sample {
+        samples.withUnsafeBufferPointer { b in
+            guard var m = b.first else { return 0 }
+            for v in b where v < m { m = v }
+            return m
+        }
     }
 
     public var columns: Int { geometry.columns }

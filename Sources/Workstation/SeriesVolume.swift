@@ -64,6 +64,11 @@ public struct SeriesVolumeLoader: Sendable {
         }
     }
 
+    @_specialize(where S == Int16)
+    @_specialize(where S == UInt16)
+    @_specialize(where S == UInt8)
+    @_specialize(where S == Int8)
+    @_specialize(where S == Int32)
     func build<S: VolumeSample>(_: S.Type, _ range: Range<Int>) throws(WorkstationError) -> Volume<S> {
         let g = stack.geometry.subvolume(slices: range)
         let perSlice = g.columns * g.rows
