@@ -398,61 +398,76 @@ extension Volume {
         let w = plane.width
         let eps = 1e-6
         let fxMax = Int64(nx - 1) << 32, fyMax = Int64(ny - 1) << 32, fzMax = Int64(nz - 1) << 32
+        // Pass 1, per row: the columns inside the volume (analytic clip; outside filled) and the
+        // row start in fixed point with 32 fractional bits, so that pass 2 has no float → int
+        // conversions (and no traps): positions are integer steps from the row start.
+        let h = plane.height
+        let one = 4294967296.0
+        var spans = [(lo: Int, hi: Int, x: Int64, y: Int64, z: Int64)](repeating: (1, 0, 0, 0, 0), count: h)
+        guard let out = dst.baseAddress else { return }
+        for r in 0..<h {
+            let s = v0 + dr * Double(r)
+            let o = out + r * w
+            var lo = 0.0, hi = Double(w - 1)
+            for (sa, da, na) in [(s.x, dc.x, maxX), (s.y, dc.y, maxY), (s.z, dc.z, maxZ)] {
+                if Swift.abs(da) < 1e-12 {
+                    if sa < -eps || sa > na + eps { lo = 1; hi = 0 }
+                } else {
+                    var a = (-eps - sa) / da, b = (na + eps - sa) / da
+                    if a > b { swap(&a, &b) }
+                    lo = Swift.max(lo, a)
+                    hi = Swift.min(hi, b)
+                }
+            }
+            guard lo <= hi, lo.rounded(.up) <= hi.rounded(.down) else {
+                o.update(repeating: outside, count: w)
+                continue
+            }
+            let cLo = Int(lo.rounded(.up)), cHi = Int(hi.rounded(.down))
+            if cLo > 0 { o.update(repeating: outside, count: cLo) }
+            if cHi < w - 1 { (o + cHi + 1).update(repeating: outside, count: w - 1 - cHi) }
+            spans[r] = (cLo, cHi, Int64((s.x * one).rounded()), Int64((s.y * one).rounded()), Int64((s.z * one).rounded()))
+        }
+        let dx = Int64((dc.x * one).rounded()), dy = Int64((dc.y * one).rounded()), dz = Int64((dc.z * one).rounded())
+        let scale: Float = 1 / 4294967296
+        // Pass 2, in blocks of 64 columns down all rows: a block touches a compact part of the
+        // volume (a few slices), so its pages stay in the TLB and its lines in cache, where a
+        // whole row would cross up to every slice.
+        let block = 64
         samples.withUnsafeBufferPointer { srcBuffer in
-            guard let src = srcBuffer.baseAddress, let out = dst.baseAddress else { return }
-            for r in 0..<plane.height {
-                let s = v0 + dr * Double(r)
-                let o = out + r * w
-                // Columns c with 0 ≤ s + c·dc ≤ n−1 on every axis.
-                var lo = 0.0, hi = Double(w - 1)
-                for (sa, da, na) in [(s.x, dc.x, maxX), (s.y, dc.y, maxY), (s.z, dc.z, maxZ)] {
-                    if Swift.abs(da) < 1e-12 {
-                        if sa < -eps || sa > na + eps { lo = 1; hi = 0 }
-                    } else {
-                        var a = (-eps - sa) / da, b = (na + eps - sa) / da
-                        if a > b { swap(&a, &b) }
-                        lo = Swift.max(lo, a)
-                        hi = Swift.min(hi, b)
+            guard let src = srcBuffer.baseAddress else { return }
+            var c0 = 0
+            while c0 < w {
+                let c1 = Swift.min(w - 1, c0 + block - 1)
+                for r in 0..<h {
+                    let span = spans[r]
+                    let a = Swift.max(span.lo, c0), b = Swift.min(span.hi, c1)
+                    guard a <= b else { continue }
+                    let o = out + r * w
+                    let xs = span.x, ys = span.y, zs = span.z
+                    for c in a...b {
+                        let cc = Int64(c)
+                        let x = Swift.min(Swift.max(xs &+ cc &* dx, 0), fxMax)
+                        let y = Swift.min(Swift.max(ys &+ cc &* dy, 0), fyMax)
+                        let z = Swift.min(Swift.max(zs &+ cc &* dz, 0), fzMax)
+                        let i0 = Swift.min(Int(truncatingIfNeeded: x >> 32), ix)
+                        let j0 = Swift.min(Int(truncatingIfNeeded: y >> 32), iy)
+                        let k0 = Swift.min(Int(truncatingIfNeeded: z >> 32), iz)
+                        let fx = Float(x &- (Int64(i0) << 32)) * scale
+                        let fy = Float(y &- (Int64(j0) << 32)) * scale
+                        let fz = Float(z &- (Int64(k0) << 32)) * scale
+                        let p = src + (k0 * sk + j0 * sj + i0)
+                        let v000 = Float(p[0]), v100 = Float(p[oi])
+                        let v010 = Float(p[oj]), v110 = Float(p[oj + oi])
+                        let v001 = Float(p[ok]), v101 = Float(p[ok + oi])
+                        let v011 = Float(p[ok + oj]), v111 = Float(p[ok + oj + oi])
+                        let a00 = v000 + fx * (v100 - v000), a10 = v010 + fx * (v110 - v010)
+                        let a01 = v001 + fx * (v101 - v001), a11 = v011 + fx * (v111 - v011)
+                        let b0 = a00 + fy * (a10 - a00), b1 = a01 + fy * (a11 - a01)
+                        o[c] = b0 + fz * (b1 - b0)
                     }
                 }
-                guard lo <= hi else {
-                    o.update(repeating: outside, count: w)
-                    continue
-                }
-                let cLo = Int(lo.rounded(.up)), cHi = Int(hi.rounded(.down))
-                guard cLo <= cHi else {
-                    o.update(repeating: outside, count: w)
-                    continue
-                }
-                if cLo > 0 { o.update(repeating: outside, count: cLo) }
-                if cHi < w - 1 { (o + cHi + 1).update(repeating: outside, count: w - 1 - cHi) }
-                // Fixed point, 32 fractional bits: positions are integer steps from the row
-                // start, so the loop has no float → int conversions (and no traps).
-                let one = 4294967296.0
-                let xs = Int64((s.x * one).rounded()), ys = Int64((s.y * one).rounded()), zs = Int64((s.z * one).rounded())
-                let dx = Int64((dc.x * one).rounded()), dy = Int64((dc.y * one).rounded()), dz = Int64((dc.z * one).rounded())
-                let scale: Float = 1 / 4294967296
-                for c in cLo...cHi {
-                    let cc = Int64(c)
-                    let x = Swift.min(Swift.max(xs &+ cc &* dx, 0), fxMax)
-                    let y = Swift.min(Swift.max(ys &+ cc &* dy, 0), fyMax)
-                    let z = Swift.min(Swift.max(zs &+ cc &* dz, 0), fzMax)
-                    let i0 = Swift.min(Int(truncatingIfNeeded: x >> 32), ix)
-                    let j0 = Swift.min(Int(truncatingIfNeeded: y >> 32), iy)
-                    let k0 = Swift.min(Int(truncatingIfNeeded: z >> 32), iz)
-                    let fx = Float(x &- (Int64(i0) << 32)) * scale
-                    let fy = Float(y &- (Int64(j0) << 32)) * scale
-                    let fz = Float(z &- (Int64(k0) << 32)) * scale
-                    let p = src + (k0 * sk + j0 * sj + i0)
-                    let v000 = Float(p[0]), v100 = Float(p[oi])
-                    let v010 = Float(p[oj]), v110 = Float(p[oj + oi])
-                    let v001 = Float(p[ok]), v101 = Float(p[ok + oi])
-                    let v011 = Float(p[ok + oj]), v111 = Float(p[ok + oj + oi])
-                    let a00 = v000 + fx * (v100 - v000), a10 = v010 + fx * (v110 - v010)
-                    let a01 = v001 + fx * (v101 - v001), a11 = v011 + fx * (v111 - v011)
-                    let b0 = a00 + fy * (a10 - a00), b1 = a01 + fy * (a11 - a01)
-                    o[c] = b0 + fz * (b1 - b0)
-                }
+                c0 += block
             }
         }
     }

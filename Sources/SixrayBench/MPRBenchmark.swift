@@ -41,11 +41,20 @@ public enum MPRBenchmark {
     public static func run(volume v: Volume<Int16>, minimumIterations: Int = 10, targetSeconds: Double = 0.4) -> [Result] {
         let nx = v.columns, ny = v.rows, nz = v.slices
         var results: [Result] = []
-        var best: [Double] = []
-        func time(_ body: () -> Void) -> Double {
-            let t = VOIBenchmark.measure(minimumIterations: minimumIterations, targetSeconds: targetSeconds, body)
-            best.append(t.min() ?? 0)
-            return VOIBenchmark.median(t)
+        // Swift and C run alternately, one call each per round, so that both see the same
+        // disturbance from other processes; medians and bests are then comparable.
+        func pair(_ swift: () -> Void, _ c: () -> Void) -> (s: Double, c: Double, sBest: Double, cBest: Double) {
+            let clock = ContinuousClock()
+            func us(_ d: Duration) -> Double { Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12 }
+            swift(); c()
+            var ts: [Double] = [], tc: [Double] = []
+            var total = 0.0
+            while ts.count < minimumIterations || (total < 2 * targetSeconds && ts.count < 100_000) {
+                let a = us(clock.measure(swift)), b = us(clock.measure(c))
+                ts.append(a); tc.append(b)
+                total += (a + b) / 1e6
+            }
+            return (VOIBenchmark.median(ts), VOIBenchmark.median(tc), ts.min() ?? 0, tc.min() ?? 0)
         }
         v.samples.withUnsafeBufferPointer { volBuffer in
             guard let vol = volBuffer.baseAddress else { return }
@@ -55,14 +64,16 @@ public enum MPRBenchmark {
                 var swiftOut = [Int16](repeating: 0, count: count)
                 var cOut = [Int16](repeating: 0, count: count)
                 let request = PlaneRequest(orientation: orientation, index: 256, resample: false)
-                let s = swiftOut.withUnsafeMutableBufferPointer { dst in time { _ = try? v.rawGridPlane(request, into: dst) } }
-                let c = cOut.withUnsafeMutableBufferPointer { dst in
-                    time {
-                        if orientation == .coronal { sixray_mpr_coronal_i16(vol, Int32(nx), Int32(ny), Int32(nz), 256, dst.baseAddress) }
-                        else { sixray_mpr_sagittal_i16(vol, Int32(nx), Int32(ny), Int32(nz), 256, dst.baseAddress) }
+                let t = swiftOut.withUnsafeMutableBufferPointer { sdst in
+                    cOut.withUnsafeMutableBufferPointer { dst in
+                        pair({ _ = try? v.rawGridPlane(request, into: sdst) }, {
+                            if orientation == .coronal { sixray_mpr_coronal_i16(vol, Int32(nx), Int32(ny), Int32(nz), 256, dst.baseAddress) }
+                            else { sixray_mpr_sagittal_i16(vol, Int32(nx), Int32(ny), Int32(nz), 256, dst.baseAddress) }
+                        })
                     }
                 }
-                results.append(Result(name: name, swiftMicroseconds: s, cMicroseconds: c, agrees: swiftOut == cOut))
+                results.append(Result(name: name, swiftMicroseconds: t.s, cMicroseconds: t.c, swiftBest: t.sBest, cBest: t.cBest,
+                                      agrees: swiftOut == cOut))
             }
             // 512×512 oblique plane through the centre, trilinear.
             let center = v.geometry.patientPosition(column: Double(nx - 1) / 2, row: Double(ny - 1) / 2, slice: Double(nz - 1) / 2)
@@ -75,13 +86,15 @@ public enum MPRBenchmark {
                                       rowDirection: rd, columnDirection: cd, rowSpacing: sp, columnSpacing: sp)
             var swiftOut = [Float](repeating: 0, count: 512 * 512)
             var cOut = [Float](repeating: 0, count: 512 * 512)
-            let s = swiftOut.withUnsafeMutableBufferPointer { dst in time { v.resliceTrilinear(plane, into: dst, outside: -1) } }
             // The same plane in voxel space for C.
             let inv = v.geometry.inverseMatrix ?? (Vector3(1, 0, 0), Vector3(0, 1, 0), Vector3(0, 0, 1))
             func vox(_ d: Vector3) -> [Double] { [(inv.0 * d).sum(), (inv.1 * d).sum(), (inv.2 * d).sum()] }
             let o = vox(plane.origin - v.geometry.origin), dc = vox(rd * sp), dr = vox(cd * sp)
-            let c = cOut.withUnsafeMutableBufferPointer { dst in
-                time { sixray_mpr_trilinear_i16(vol, Int32(nx), Int32(ny), Int32(nz), o, dc, dr, 512, 512, -1, dst.baseAddress) }
+            let t = swiftOut.withUnsafeMutableBufferPointer { sdst in
+                cOut.withUnsafeMutableBufferPointer { dst in
+                    pair({ v.resliceTrilinear(plane, into: sdst, outside: -1) },
+                         { sixray_mpr_trilinear_i16(vol, Int32(nx), Int32(ny), Int32(nz), o, dc, dr, 512, 512, -1, dst.baseAddress) })
+                }
             }
             var agrees = true
             for i in 0..<swiftOut.count where abs(swiftOut[i] - cOut[i]) > 1e-3 * max(1, abs(cOut[i])) {
@@ -89,21 +102,20 @@ public enum MPRBenchmark {
                 if cOut[i] == -1 || swiftOut[i] == -1 { continue }
                 agrees = false
             }
-            results.append(Result(name: "oblique 512×512 trilinear", swiftMicroseconds: s, cMicroseconds: c, agrees: agrees))
+            results.append(Result(name: "oblique 512×512 trilinear", swiftMicroseconds: t.s, cMicroseconds: t.c,
+                                  swiftBest: t.sBest, cBest: t.cBest, agrees: agrees))
             // 20 mm axial MIP slab (20 slices of 1 mm).
             var swiftMIP = [Int16](repeating: 0, count: nx * ny)
             var cMIP = [Int16](repeating: 0, count: nx * ny)
             let request = PlaneRequest(orientation: .axial, index: 150, slabThickness: 20, slabMode: .mip, resample: false)
-            let sm = swiftMIP.withUnsafeMutableBufferPointer { dst in time { _ = try? v.rawGridPlane(request, into: dst) } }
-            let cm = cMIP.withUnsafeMutableBufferPointer { dst in
-                time { sixray_mpr_mip_axial_i16(vol, Int32(nx), Int32(ny), 150 - 9, 150 - 9 + 20, dst.baseAddress) }
+            let tm = swiftMIP.withUnsafeMutableBufferPointer { sdst in
+                cMIP.withUnsafeMutableBufferPointer { dst in
+                    pair({ _ = try? v.rawGridPlane(request, into: sdst) },
+                         { sixray_mpr_mip_axial_i16(vol, Int32(nx), Int32(ny), 150 - 9, 150 - 9 + 20, dst.baseAddress) })
+                }
             }
-            results.append(Result(name: "axial MIP slab 20 mm (20 slices)", swiftMicroseconds: sm, cMicroseconds: cm,
-                                  agrees: swiftMIP == cMIP))
-        }
-        for i in results.indices where 2 * i + 1 < best.count {
-            results[i].swiftBest = best[2 * i]
-            results[i].cBest = best[2 * i + 1]
+            results.append(Result(name: "axial MIP slab 20 mm (20 slices)", swiftMicroseconds: tm.s, cMicroseconds: tm.c,
+                                  swiftBest: tm.sBest, cBest: tm.cBest, agrees: swiftMIP == cMIP))
         }
         return results
     }
