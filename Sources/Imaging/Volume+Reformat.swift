@@ -39,6 +39,13 @@ extension VolumeGeometry {
     }
 }
 
+/// `floor(v) + 1` samples as an Int, or nil when that is not finite or exceeds `limit` (a plane
+/// from absurd header values must be refused, not trap or allocate without bound).
+func sampleCount(_ v: Double, limit: Int = 16384) -> Int? {
+    guard v.isFinite, v >= 0, v < Double(limit) else { return nil }
+    return Int(v.rounded(.down)) + 1
+}
+
 /// Chooses the plane for a request (pure geometry, no pixels).
 enum MPRPlanner {
     static let axisNames = ["column", "row", "slice"]
@@ -55,7 +62,7 @@ enum MPRPlanner {
         let slab = (r.slabThickness ?? 0) > 0 ? r.slabThickness : nil
         func layerCount(_ stepAlongNormal: Double) -> Int {
             guard let slab else { return 1 }
-            return Swift.max(1, Int((slab / stepAlongNormal).rounded()))
+            return Swift.max(1, sampleCount((slab / stepAlongNormal).rounded(), limit: 4096).map { $0 - 1 } ?? 4096)
         }
 
         if r.orientation == .oblique { return try oblique(g, r, dirs: dirs, spacing: spacing, layerCount: layerCount) }
@@ -153,8 +160,9 @@ enum MPRPlanner {
         } else {
             t = dot(steps[normalAxis] * Double(n / 2), nDir)
         }
-        let width = Int(((maxH - minH) / hSp + 1e-6).rounded(.down)) + 1
-        let height = Int(((maxV - minV) / vSp + 1e-6).rounded(.down)) + 1
+        guard let width = sampleCount((maxH - minH) / hSp + 1e-6), let height = sampleCount((maxV - minV) / vSp + 1e-6) else {
+            throw fail("the plane would exceed 16384 pixels a side (check Pixel Spacing and positions)")
+        }
         let geometry = PlaneGeometry(width: width, height: height,
                                      origin: g.origin + rowDir * minH + colDir * minV + nDir * t,
                                      rowDirection: rowDir, columnDirection: colDir, rowSpacing: vSp, columnSpacing: hSp)
@@ -193,8 +201,9 @@ enum MPRPlanner {
             return (((p.min() ?? 0) / sp).rounded(.down) * sp, ((p.max() ?? 0) / sp).rounded(.up) * sp)
         }
         let (minH, maxH) = extent(rowDir), (minV, maxV) = extent(colDir)
-        let width = Swift.min(8192, Int(((maxH - minH) / sp).rounded()) + 1)
-        let height = Swift.min(8192, Int(((maxV - minV) / sp).rounded()) + 1)
+        guard let width = sampleCount(((maxH - minH) / sp).rounded()), let height = sampleCount(((maxV - minV) / sp).rounded()) else {
+            throw fail("the plane would exceed 16384 pixels a side (check Pixel Spacing and positions)")
+        }
         let geometry = PlaneGeometry(width: width, height: height, origin: center + rowDir * minH + colDir * minV,
                                      rowDirection: rowDir, columnDirection: colDir, rowSpacing: sp, columnSpacing: sp)
         var nearest = 0
@@ -402,7 +411,18 @@ extension Volume {
         // row start in fixed point with 32 fractional bits, so that pass 2 has no float → int
         // conversions (and no traps): positions are integer steps from the row start.
         let h = plane.height
+        // Degenerate header geometry (steps of 1e200 mm…) can make these non-finite: nothing
+        // of the volume can then be placed on the plane.
+        guard [v0, dc, dr].allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }), let out0 = dst.baseAddress else {
+            dst.baseAddress?.update(repeating: outside, count: plane.width * plane.height)
+            return
+        }
+        _ = out0
         let one = 4294967296.0
+        // Steps of more than 2^30 voxels per pixel leave at most one pixel per row inside the
+        // volume, so clamping them changes nothing and keeps the fixed point in range.
+        func fixedStep(_ v: Double) -> Int64 { Int64((Swift.min(Swift.max(v, -1_073_741_824), 1_073_741_824) * one).rounded()) }
+        let dx = fixedStep(dc.x), dy = fixedStep(dc.y), dz = fixedStep(dc.z)
         var spans = [(lo: Int, hi: Int, x: Int64, y: Int64, z: Int64)](repeating: (1, 0, 0, 0, 0), count: h)
         guard let out = dst.baseAddress else { return }
         for r in 0..<h {
@@ -426,9 +446,17 @@ extension Volume {
             let cLo = Int(lo.rounded(.up)), cHi = Int(hi.rounded(.down))
             if cLo > 0 { o.update(repeating: outside, count: cLo) }
             if cHi < w - 1 { (o + cHi + 1).update(repeating: outside, count: w - 1 - cHi) }
-            spans[r] = (cLo, cHi, Int64((s.x * one).rounded()), Int64((s.y * one).rounded()), Int64((s.z * one).rounded()))
+            // Fixed point of the first inside pixel (bounded by the volume), minus cLo steps, so
+            // that start + c·step is exact integer arithmetic for c in cLo...cHi.
+            let first = s + dc * Double(cLo)
+            guard first.x.isFinite, first.y.isFinite, first.z.isFinite else {
+                o.update(repeating: outside, count: w)
+                continue
+            }
+            func fixed(_ v: Double) -> Int64 { Int64((Swift.min(Swift.max(v, -1), 70_000) * one).rounded()) }
+            spans[r] = (cLo, cHi, fixed(first.x) &- Int64(cLo) &* dx, fixed(first.y) &- Int64(cLo) &* dy,
+                        fixed(first.z) &- Int64(cLo) &* dz)
         }
-        let dx = Int64((dc.x * one).rounded()), dy = Int64((dc.y * one).rounded()), dz = Int64((dc.z * one).rounded())
         let scale: Float = 1 / 4294967296
         // Pass 2, in blocks of 64 columns down all rows: a block touches a compact part of the
         // volume (a few slices), so its pages stay in the TLB and its lines in cache, where a

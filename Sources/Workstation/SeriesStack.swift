@@ -63,7 +63,7 @@ public enum SeriesStacking {
         // Group by orientation (to 1e-3), size, temporal position, echo and stack ID.
         func orientationKey(_ r: SliceRecord) -> String {
             let v = [r.rowCosines ?? .zero, r.columnCosines ?? .zero]
-            return v.map { "\(Int(($0.x * 1000).rounded())),\(Int(($0.y * 1000).rounded())),\(Int(($0.z * 1000).rounded()))" }
+            return v.map { "\(clampedInt($0.x * 1000)),\(clampedInt($0.y * 1000)),\(clampedInt($0.z * 1000))" }
                 .joined(separator: ";")
         }
         var groups: [String: [SliceRecord]] = [:]
@@ -127,7 +127,7 @@ public enum SeriesStacking {
     }
 
     static func positionKey(_ p: Vector3, _ n: Vector3) -> String {
-        String(Int((dotProduct(p, n) * 100).rounded()))
+        String(clampedInt(dotProduct(p, n) * 100))
     }
 
     /// "axial", "coronal", "sagittal" or "oblique" for a slice normal.
@@ -183,7 +183,7 @@ public enum SeriesStacking {
             let m = (gap / step).rounded()
             if abs(gap - step) <= max(1e-3, 0.01 * step) { continue }
             if m >= 2 && abs(gap - m * step) <= 0.1 * step {
-                missing.append("\(Int(m) - 1) between \(formatMillimetres(positions[i])) and \(formatMillimetres(positions[i + 1])) mm")
+                missing.append("\(clampedInt(m) - 1) between \(formatMillimetres(positions[i])) and \(formatMillimetres(positions[i + 1])) mm")
             } else {
                 irregular.append("\(formatMillimetres(gap)) mm between \(formatMillimetres(positions[i])) and \(formatMillimetres(positions[i + 1])) mm")
             }
@@ -200,7 +200,8 @@ public enum SeriesStacking {
 
         // The regular grid from the first to the last position.
         let span = (positions.last ?? 0) - (positions.first ?? 0)
-        var count = slices.count == 1 ? 1 : max(2, Int((span / step).rounded()) + 1)
+        let steps = (span / step).rounded()
+        var count = slices.count == 1 ? 1 : (steps.isFinite && steps < 1e7 ? max(2, Int(steps) + 1) : Int.max)
         if count > 4 * slices.count + 64 {
             // A few slices far apart (e.g. two separate locations in one series): no regular
             // grid worth building. Reformats refuse it; `inspect` reports it.
@@ -246,6 +247,12 @@ public enum SeriesStacking {
 }
 
 func dotProduct(_ a: Vector3, _ b: Vector3) -> Double { (a * b).sum() }
+
+/// `v` rounded to an Int, clamped to ±1e15 (header values can be anything; never trap).
+func clampedInt(_ v: Double) -> Int {
+    guard v.isFinite else { return v.isNaN ? 0 : (v > 0 ? 1_000_000_000_000_000 : -1_000_000_000_000_000) }
+    return Int(Swift.min(Swift.max(v.rounded(), -1e15), 1e15))
+}
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }

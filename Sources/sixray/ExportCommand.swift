@@ -221,7 +221,9 @@ extension Export {
     func planeJSON(_ plane: Reformat, orientation: PlaneOrientation, series: SeriesVolume, dtype: String) throws -> String {
         let g = plane.geometry
         let labels = g.labels
-        func v(_ x: Vector3) -> [Double] { [x.x + 0, x.y + 0, x.z + 0] }
+        // JSON has no inf/NaN: absurd header geometry gives null rather than no sidecar.
+        func num(_ d: Double) -> Any { d.isFinite ? d + 0 : NSNull() }
+        func v(_ x: Vector3) -> [Any] { [num(x.x), num(x.y), num(x.z)] }
         let vg = series.stack.geometry
         var object: [String: Any] = [
             "series": series.series.name,
@@ -234,11 +236,11 @@ extension Export {
             "rowDirection": v(g.rowDirection),
             "columnDirection": v(g.columnDirection),
             "normal": v(g.normal),
-            "pixelSpacing": [g.rowSpacing, g.columnSpacing],
+            "pixelSpacing": [num(g.rowSpacing), num(g.columnSpacing)],
             "labels": ["left": labels.left, "right": labels.right, "top": labels.top, "bottom": labels.bottom],
             "resampled": !(noResample && orientation != .oblique),
             "slabLayers": plane.slabLayers,
-            "outsideValue": plane.outsideValue,
+            "outsideValue": num(plane.outsideValue),
             "volume": [
                 "columns": vg.columns, "rows": vg.rows, "slices": vg.slices,
                 "origin": v(vg.origin), "columnStep": v(vg.columnStep), "rowStep": v(vg.rowStep), "sliceStep": v(vg.sliceStep),

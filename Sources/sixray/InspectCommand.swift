@@ -40,14 +40,15 @@ struct Inspect: ParsableCommand {
             entry["findings"] = seriesFindings.map { ["kind": $0.kind.rawValue, "message": $0.message] }
             entry["stacks"] = stacks.enumerated().map { i, st -> [String: Any] in
                 let g = st.geometry
+                func num(_ d: Double) -> Any { d.isFinite ? d : NSNull() }
                 return [
                     "index": i, "label": st.label, "slices": st.slices.count, "gridSlices": g.slices,
                     "orientation": SeriesStacking.orientationName(g.normal),
                     "size": "\(g.columns)x\(g.rows)",
-                    "pixelSpacing": [g.rowSpacing, g.columnSpacing],
-                    "sliceSpacing": g.sliceSpacing,
-                    "firstPosition": st.positions.first ?? 0, "lastPosition": st.positions.last ?? 0,
-                    "tiltDegrees": g.shearDegrees,
+                    "pixelSpacing": [num(g.rowSpacing), num(g.columnSpacing)],
+                    "sliceSpacing": num(g.sliceSpacing),
+                    "firstPosition": num(st.positions.first ?? 0), "lastPosition": num(st.positions.last ?? 0),
+                    "tiltDegrees": num(g.shearDegrees),
                     "findings": st.findings.map { ["kind": $0.kind.rawValue, "message": $0.message] },
                 ]
             }

@@ -359,5 +359,23 @@ write_series(missing, shape=(10, 16, 16), description="GAP", skip=(4,))
 p = run(["inspect", missing])
 check("missing slices" in p.stdout and "1 between" in p.stdout, f"inspect reports the missing slice: {p.stdout.strip()}")
 
+# Absurd header values: refused with an error, never a crash (exit 1, not a signal).
+absurd = {
+    "huge positions": dict(slice_step=(0, 0, 1e200)),
+    "tiny spacing": dict(spacing=(1e-200, 1e-200)),
+    "huge spacing": dict(spacing=(1e200, 0.5)),
+}
+for what, kw in absurd.items():
+    d = f"{tmp}/absurd-{what.replace(' ', '-')}"
+    write_series(d, shape=(4, 8, 8), description="ABSURD", **kw)
+    for orientation in ("coronal", "sagittal", "axial"):
+        p = run(["export", d, "--mpr", orientation, "--out", f"{tmp}/x.npy", "--stage", "stored"])
+        check(p.returncode in (0, 1) and (p.returncode == 0 or "ABSURD" in p.stderr.strip().splitlines()[-1]),
+              f"{what} {orientation}: exit {p.returncode}, {p.stderr.strip()[:200]}")
+    p = run(["inspect", d])
+    check(p.returncode == 0, f"{what}: inspect exit {p.returncode}: {p.stderr.strip()[:200]}")
+    p = run(["inspect", "--json", d])
+    check(p.returncode == 0 and json.loads(p.stdout)["studies"], f"{what}: inspect --json exit {p.returncode}: {p.stderr.strip()[:200]}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
