@@ -377,5 +377,32 @@ for what, kw in absurd.items():
     p = run(["inspect", "--json", d])
     check(p.returncode == 0 and json.loads(p.stdout)["studies"], f"{what}: inspect --json exit {p.returncode}: {p.stderr.strip()[:200]}")
 
+# Mutated series: random bytes of random files overwritten; inspect and export must end with
+# status 0 or 1, never a signal.
+rng = random.Random(11)
+src = f"{tmp}/shuffled"
+names = sorted(os.listdir(src))
+crashes = []
+for case in range(60):
+    d = f"{tmp}/mutated-{case}"
+    os.makedirs(d, exist_ok=True)
+    for n in names[:8]:
+        with open(f"{src}/{n}", "rb") as f:
+            b = bytearray(f.read())
+        if rng.random() < 0.5:
+            for _ in range(rng.randint(1, 6)):
+                i = rng.randrange(132, min(len(b), 1200))
+                b[i] = rng.randrange(256)
+        with open(f"{d}/{n}", "wb") as f:
+            f.write(bytes(b))
+    for args in (["inspect", d], ["export", d, "--mpr", rng.choice(["coronal", "sagittal", "oblique"]),
+                                  "--normal", "0,1,1", "--out", f"{tmp}/m.npy"]):
+        if args[0] == "export" and args[2] != "oblique":
+            args = args[:4] + args[6:]
+        p = run(args)
+        if p.returncode not in (0, 1):
+            crashes.append((case, args[0], p.returncode, p.stderr.strip()[-200:]))
+check(not crashes, f"mutated series: no crashes ({crashes[:3]})")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
