@@ -205,12 +205,12 @@ public enum SeriesStacking {
         if count > 4 * slices.count + 64 {
             // A few slices far apart (e.g. two separate locations in one series): no regular
             // grid worth building. Reformats refuse it; `inspect` reports it.
+            findings.removeAll { $0.kind == .missingSlices || $0.kind == .irregularSpacing }
             findings.append(GeometryFinding(kind: .irregularSpacing,
                 message: "slices span \(formatMillimetres(span)) mm at \(formatMillimetres(step)) mm spacing with only \(slices.count) slices: too sparse for a volume"))
             count = slices.count
         }
-        let sparse = count == slices.count && !gaps.allSatisfy { abs($0 - step) <= max(1e-3, 0.01 * step) }
-            && findings.contains { $0.message.contains("too sparse") }
+        let sparse = findings.contains { $0.message.hasSuffix("too sparse for a volume") }
         let gridStep = count > 1 ? span / Double(count - 1) : step
         var sources: [[(slice: Int, weight: Double)]] = []
         var a = 0

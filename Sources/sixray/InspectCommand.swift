@@ -75,9 +75,12 @@ struct Inspect: ParsableCommand {
                         + "\((e["sizes"] as? [String] ?? []).joined(separator: ", ")); \(ts)\n"
                     for st in e["stacks"] as? [[String: Any]] ?? [] {
                         let label = (st["label"] as? String).flatMap { $0.isEmpty ? nil : " (\($0))" } ?? ""
-                        text += "    stack \(st["index"] ?? 0)\(label): \(st["slices"] ?? 0) slices, \(st["orientation"] ?? ""), "
-                            + "\(st["size"] ?? ""), spacing \(formatMillimetres(st["sliceSpacing"] as? Double ?? 0)) mm, "
-                            + "from \(formatMillimetres(st["firstPosition"] as? Double ?? 0)) to \(formatMillimetres(st["lastPosition"] as? Double ?? 0)) mm\n"
+                        let count = st["slices"] as? Int ?? 0
+                        let extent = count < 2 ? "at \(formatMillimetres(st["firstPosition"] as? Double ?? 0)) mm"
+                            : "spacing \(formatMillimetres(st["sliceSpacing"] as? Double ?? 0)) mm, "
+                                + "from \(formatMillimetres(st["firstPosition"] as? Double ?? 0)) to \(formatMillimetres(st["lastPosition"] as? Double ?? 0)) mm"
+                        text += "    stack \(st["index"] ?? 0)\(label): \(count) slice\(count == 1 ? "" : "s"), \(st["orientation"] ?? ""), "
+                            + "\(st["size"] ?? ""), \(extent)\n"
                         for f in st["findings"] as? [[String: String]] ?? [] { text += "      ! \(f["message"] ?? "")\n" }
                     }
                     for f in e["findings"] as? [[String: String]] ?? [] { text += "    ! \(f["message"] ?? "")\n" }
@@ -90,7 +93,7 @@ struct Inspect: ParsableCommand {
             if !catalog.nonImages.isEmpty { text += "\(catalog.nonImages.count) DICOM files without images\n" }
             if !catalog.failures.isEmpty {
                 text += "\(catalog.failures.count) files could not be read:\n"
-                for f in catalog.failures { text += "  \(f.path): \(f.error)\n" }
+                for f in catalog.failures { text += "  " + (f.error.hasPrefix(f.path) ? f.error : "\(f.path): \(f.error)") + "\n" }
             }
             if catalog.series.isEmpty && catalog.failures.isEmpty { text += "no DICOM files found\n" }
             Output.write(text)
