@@ -54,6 +54,16 @@ let package = Package(
             ],
             path: "Benchmarks/Sixel",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Reformat kernels; `sixray bench mpr` compares with C references.
+        .executableTarget(
+            name: "MPR",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Imaging", package: "Sixray"),
+                .product(name: "SixrayBench", package: "Sixray"),
+            ],
+            path: "Benchmarks/MPR",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,11 +6,17 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case segmentedLUT(offset: Int, reason: String)
         case presets(line: Int, reason: String)
         case unsupportedBitsStored(Int)
+        case reformat(String)
     }
 
     let kind: Kind
     /// Where the data came from (attribute name, file), if the caller knows.
     public var context: String?
+
+    /// A plane that cannot be made from a volume (the reason says why), for `context` (the series).
+    public static func reformat(_ reason: String, context: String? = nil) -> ImagingError {
+        ImagingError(.reformat(reason), context: context)
+    }
 
     init(_ kind: Kind, context: String? = nil) {
         self.kind = kind
@@ -29,6 +35,8 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
             return "Window presets\(where_), line \(line): \(reason)"
         case let .unsupportedBitsStored(bits):
             return "Unsupported Bits Stored \(bits)\(where_): expected 1...32"
+        case let .reformat(reason):
+            return context.map { "\($0): \(reason)" } ?? reason
         }
     }
 }

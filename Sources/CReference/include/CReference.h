@@ -30,4 +30,11 @@ void sixray_voi_fixed_u16(const uint16_t *src, uint8_t *dst, size_t n, sixray_vo
 // Memory floor: read 16 bits, write 8 bits, no arithmetic worth the name.
 void sixray_floor_u16(const uint16_t *src, uint8_t *dst, size_t n);
 
+// MPR references (mpr.c): int16 volumes, voxel (i, j, k) at (k * ny + j) * nx + i.
+void sixray_mpr_coronal_i16(const int16_t *vol, int nx, int ny, int nz, int j, int16_t *out);
+void sixray_mpr_sagittal_i16(const int16_t *vol, int nx, int ny, int nz, int i, int16_t *out);
+void sixray_mpr_trilinear_i16(const int16_t *vol, int nx, int ny, int nz, const double o[3],
+                              const double dc[3], const double dr[3], int w, int h, float outside, float *out);
+void sixray_mpr_mip_axial_i16(const int16_t *vol, int nx, int ny, int k0, int k1, int16_t *out);
+
 #endif

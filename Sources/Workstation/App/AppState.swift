@@ -129,8 +129,9 @@ public enum ViewPlane: String, Sendable, Equatable, CaseIterable {
     case acquired, axial, coronal, sagittal, oblique
 }
 
-public enum SlabMode: String, Sendable, Equatable, CaseIterable {
-    case mip = "MIP", minip = "MinIP", average = "AVG"
+extension SlabMode {
+    /// As overlays and the status line show it.
+    public var label: String { self == .mip ? "MIP" : self == .minip ? "MinIP" : "AVG" }
 }
 
 public struct Measurement: Sendable, Equatable {

@@ -450,13 +450,13 @@ public enum Reducer {
             effects.append(.openViewport(viewport: i, seriesID: id, plane: .oblique, obliqueAngle: vp.obliqueAngle))
             state.status = StatusMessage(text: "Oblique \(Int(vp.obliqueAngle))° from axial", role: .statusBar)
         case .slabCycle:
-            let modes: [SlabMode?] = [nil, .mip, .minip, .average]
+            let modes: [SlabMode?] = [nil, .mip, .minip, .avg]
             let k = modes.firstIndex(of: vp.slab) ?? 0
             vp.slab = modes[(k + 1) % modes.count]
-            state.status = StatusMessage(text: vp.slab.map { "Slab \($0.rawValue) \(fmt1(vp.slabThickness)) mm" } ?? "Slab off", role: .statusBar)
+            state.status = StatusMessage(text: vp.slab.map { "Slab \($0.label) \(fmt1(vp.slabThickness)) mm" } ?? "Slab off", role: .statusBar)
         case .slabThicker, .slabThinner:
             vp.slabThickness = c == .slabThicker ? min(200, vp.slabThickness * 1.5) : max(1, vp.slabThickness / 1.5)
-            state.status = StatusMessage(text: "Slab \(vp.slab?.rawValue ?? "off") \(fmt1(vp.slabThickness)) mm", role: .statusBar)
+            state.status = StatusMessage(text: "Slab \(vp.slab?.label ?? "off") \(fmt1(vp.slabThickness)) mm", role: .statusBar)
         case .layoutCycle:
             let all = ViewerLayout.allCases
             v.layout = all[((all.firstIndex(of: v.layout) ?? 0) + 1) % all.count]

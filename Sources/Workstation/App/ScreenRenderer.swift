@@ -410,7 +410,7 @@ public final class ScreenRenderer {
         var slice = "\(vp.plane == .acquired ? "Im" : vp.plane.rawValue.capitalized) \(vp.index + 1)/\(vp.count)"
         slice += " · \(fmt1(plane.position)) mm"
         if let th = plane.thickness { slice += " · th \(fmt1(th))" }
-        if let sl = vp.slab { slice += " · \(sl.rawValue) \(fmt1(vp.slabThickness)) mm" }
+        if let sl = vp.slab { slice += " · \(sl.label) \(fmt1(vp.slabThickness)) mm" }
         if v.layout.viewportCount > 1, v.sync {
             if !vp.syncEnabled { slice += " · unlinked" } else if let d = vp.syncDistance, d >= 0.05 { slice += " · Δ \(fmt1(d)) mm" }
         }
