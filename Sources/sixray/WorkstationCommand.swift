@@ -65,7 +65,7 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) thr
     }
     let backend = try NcursesBackend(trueColor: caps?.trueColor ?? (env["COLORTERM"] == "truecolor" || env["COLORTERM"] == "24bit"))
     let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
-                                  multiplexer: caps?.multiplexer ?? .none, provider: StackPlaneProvider())
+                                  multiplexer: caps?.multiplexer ?? .none, provider: VolumePlaneProvider())
     let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
                              today: todayString(), cellSize: cell ?? (10, 20))
     let code = app.run()

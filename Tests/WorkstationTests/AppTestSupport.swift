@@ -27,7 +27,7 @@ final class TestHarness {
         backend = HeadlessBackend(width: width, height: height)
         let resources = UIResources.load(profile: Profile(keymap: keymap), configDirectory: nil)
         let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
-                                      provider: StackPlaneProvider())
+                                      provider: VolumePlaneProvider())
         var clockBox = { 0.0 }
         app = WorkstationApp(library: library ?? FolderLibrary(root: DemoFixture.root), renderer: renderer, backend: backend,
                              resources: resources, today: "20261120", cellSize: (10, 20), clock: { clockBox() })

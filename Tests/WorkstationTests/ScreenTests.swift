@@ -152,3 +152,31 @@ extension ScreenTests {
         #expect(h.statusLine.contains("· sync"))
     }
 }
+
+extension ScreenTests {
+    @Test func reformatsAndSlabsOfTheDemo() {
+        let h = TestHarness(width: 160, height: 48, graphics: .blocks)
+        h.press("Enter", "Enter", "z")
+        var vp = h.app.state.viewer!.viewports[0]
+        #expect(vp.plane == .sagittal && vp.count == 256 && vp.error == nil, "\(vp.error ?? "")")
+        #expect(h.screen.contains("Sagittal 129/256"))
+        // Sagittal, radiological convention: anterior on the left, superior on top.
+        let mid = h.row(1 + 46 / 2)
+        #expect(mid.hasPrefix("A") && mid.hasSuffix("P"), "\(mid)")
+        #expect(h.row(3).contains("S"))
+        h.press("y")
+        vp = h.app.state.viewer!.viewports[0]
+        #expect(vp.plane == .coronal && vp.count == 256)
+        let cmid = h.row(1 + 46 / 2)
+        #expect(cmid.hasPrefix("R") && cmid.hasSuffix("L"), "\(cmid)")
+        h.press("b")
+        #expect(h.screen.contains("MIP 10 mm"))
+        h.press("o")
+        vp = h.app.state.viewer!.viewports[0]
+        #expect(vp.plane == .oblique && vp.count > 0 && vp.error == nil, "\(vp.error ?? "")")
+        // Slab on the acquired stack switches to the axial reformat.
+        h.press("x")
+        #expect(h.app.state.viewer!.viewports[0].plane == .axial)
+        // A single-slice series has no sagittal plane: a clear message in the viewport.
+    }
+}

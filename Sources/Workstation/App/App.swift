@@ -243,7 +243,8 @@ public final class WorkstationApp {
     func tagLines(seriesID: String, plane: ViewPlane, index: Int) -> [String] {
         guard let series = state.viewer?.series.first(where: { $0.id == seriesID }) else { return ["(series not found)"] }
         var path: String?
-        if let stack = (renderer.provider as? StackPlaneProvider).flatMap({ try? $0.stack(for: series) }), plane == .acquired || plane == .axial,
+        let stacks = (renderer.provider as? VolumePlaneProvider)?.stacks ?? (renderer.provider as? StackPlaneProvider)
+        if let stack = stacks.flatMap({ try? $0.stack(for: series) }), plane == .acquired,
            index < stack.slices.count {
             path = stack.slices[index].path
         }

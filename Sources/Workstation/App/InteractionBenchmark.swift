@@ -41,7 +41,7 @@ public enum InteractionBenchmark {
         defer { backend.shutdown() }
         let resources = UIResources.load(configDirectory: nil)
         let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
-                                      provider: StackPlaneProvider())
+                                      provider: VolumePlaneProvider())
         let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
                                  today: "20000101", cellSize: (10, 20))
         app.start()

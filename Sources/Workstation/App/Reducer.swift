@@ -453,6 +453,12 @@ public enum Reducer {
             let modes: [SlabMode?] = [nil, .mip, .minip, .avg]
             let k = modes.firstIndex(of: vp.slab) ?? 0
             vp.slab = modes[(k + 1) % modes.count]
+            if vp.slab != nil, vp.plane == .acquired, let id = vp.seriesID {
+                // Slabs come from the volume: the acquired stack becomes the axial reformat.
+                vp.plane = .axial
+                vp.loading = true
+                effects.append(.openViewport(viewport: i, seriesID: id, plane: .axial, obliqueAngle: vp.obliqueAngle))
+            }
             state.status = StatusMessage(text: vp.slab.map { "Slab \($0.label) \(fmt1(vp.slabThickness)) mm" } ?? "Slab off", role: .statusBar)
         case .slabThicker, .slabThinner:
             vp.slabThickness = c == .slabThicker ? min(200, vp.slabThickness * 1.5) : max(1, vp.slabThickness / 1.5)
