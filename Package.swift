@@ -42,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // RealModule: libm's exp for the SIGMOID VOI function without importing Foundation in Imaging.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // StudyStore's index (SQLite in WAL mode; needs libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -77,7 +79,10 @@ let package = Package(
         .target(name: "DICOMweb", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
 
         // Layer 3
-        .target(name: "StudyStore", dependencies: ["DICOMCore", "DICOMCodecs"], swiftSettings: swiftSettings),
+        .target(
+            name: "StudyStore",
+            dependencies: ["DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .target(
             name: "TerminalGraphics",
             dependencies: ["Imaging", "CSixel", "CPNG"],
@@ -99,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "sixray",
             dependencies: [
-                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench",
+                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench", "StudyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -117,6 +122,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkstationTests", dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StudyStoreTests", dependencies: ["StudyStore", "DICOMCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],
