@@ -164,3 +164,34 @@ extension StudyStore {
         }
     }
 }
+
+extension StudyStore {
+    /// Attach a study to the local patient with Patient ID `patientID` (patient identity
+    /// reconciliation): the study moves to that patient, its files' identifiers stay recorded
+    /// as the study's original ones and become another identifier of the patient, so later
+    /// studies with them join the same patient and priors find them.
+    public func attach(study uid: String, toPatientID patientID: String) throws(StoreError) {
+        try asWriter { () throws(StoreError) in
+            try write { db in
+                guard let study = try Row.fetchOne(db, sql: "SELECT original_patient_id, original_issuer FROM studies WHERE uid = ?",
+                                                   arguments: [uid]) else {
+                    throw StoreError(.notFound("study \(uid)"))
+                }
+                guard let target = try Row.fetchOne(db, sql: """
+                    SELECT id, patient_id, issuer FROM patients WHERE patient_id = ? ORDER BY issuer = '' DESC, id LIMIT 1
+                    """, arguments: [patientID]) else {
+                    throw StoreError(.notFound("no local patient with Patient ID \(patientID)"))
+                }
+                let id: Int64 = target["id"]
+                try db.execute(sql: "UPDATE studies SET patient_ref = ? WHERE uid = ?", arguments: [id, uid])
+                let (originalID, originalIssuer): (String, String) = (study["original_patient_id"], study["original_issuer"])
+                if originalID != (target["patient_id"] as String) || originalIssuer != (target["issuer"] as String) {
+                    try db.execute(sql: "INSERT OR IGNORE INTO patient_ids VALUES (?, ?, ?, 'attached')",
+                                   arguments: [id, originalID, originalIssuer])
+                }
+                try db.execute(sql: "DELETE FROM patients WHERE id NOT IN (SELECT patient_ref FROM studies)")
+            }
+            saveAnnotations(uid)
+        }
+    }
+}
