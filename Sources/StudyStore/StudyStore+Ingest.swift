@@ -76,6 +76,21 @@ extension StudyStore {
             batchStart += batch.count
             var staged: [Staged] = []
             func discardBatch() { for s in staged { unlink(s.path) } }
+            /// Flush, move into place and index what is staged; tally the outcomes.
+            func commitStaged() throws(StoreError) {
+                guard !staged.isEmpty else { return }
+                if options.durable { try FileSystem.syncFileSystem(of: layout.temporaryDirectory) }
+                let result = try commit(staged, source: origin, asPatient: asPatient)
+                staged.removeAll()
+                for outcome in result.outcomes {
+                    switch outcome {
+                    case .imported: report.imported += 1
+                    case .duplicate: report.duplicates += 1
+                    }
+                    if seenStudies.insert(outcome.studyInstanceUID).inserted { report.studies.append(outcome.studyInstanceUID) }
+                }
+                report.patientMatches += result.matches
+            }
             for path in batch {
                 let file: DICOMFile
                 do {
@@ -120,28 +135,20 @@ extension StudyStore {
                     try file.source.withUnsafeBytes { (buf) throws(StoreError) in try FileSystem.writeAll(fd, buf, path: temp) }
                 } catch {
                     unlink(temp)
-                    discardBatch()
+                    // Keep what is complete: index the files staged before this one (with the
+                    // disk full this may fail too, and then nothing of this batch is kept).
+                    do { try commitStaged() } catch { discardBatch() }
                     report.storeError = error
                     return report
                 }
                 staged.append(Staged(attributes: attributes, path: temp, size: Int64(file.source.count)))
             }
-            if !staged.isEmpty {
-                do {
-                    if options.durable { try FileSystem.syncFileSystem(of: layout.temporaryDirectory) }
-                    let result = try commit(staged, source: origin, asPatient: asPatient)
-                    for outcome in result.outcomes {
-                        switch outcome {
-                        case .imported: report.imported += 1
-                        case .duplicate: report.duplicates += 1
-                        }
-                        if seenStudies.insert(outcome.studyInstanceUID).inserted { report.studies.append(outcome.studyInstanceUID) }
-                    }
-                    report.patientMatches += result.matches
-                } catch {
-                    report.storeError = error
-                    return report
-                }
+            do {
+                try commitStaged()
+            } catch {
+                discardBatch()
+                report.storeError = error
+                return report
             }
             done += batch.count
             progress?(done, files.count)

@@ -96,14 +96,16 @@ public final class StudyStore: Sendable {
             // the last commits may be missing, leaving stored files the sweep removes.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        // Under the writer lock: a process opening the index while another creates it (switches
+        // it to WAL, runs the first migration) would otherwise get "database is locked".
+        lock.lock()
+        defer { lock.unlock() }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
             throw mapDatabaseError(error, path: path)
         }
-        lock.lock()
-        defer { lock.unlock() }
         do {
             try IndexSchema.migrator.migrate(pool)
         } catch {

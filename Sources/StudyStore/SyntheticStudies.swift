@@ -75,8 +75,9 @@ public struct SyntheticInstance: Sendable {
     /// A corpus of `studies` studies over `patients` patients, `seriesPerStudy` series each,
     /// `instances` instances in all (spread evenly), written as files under `directory`.
     /// Modalities, body parts and dates vary so worklist filters and prior ranking have work.
+    /// Study UIDs are `uidRoot` followed by the study's number (give corpora distinct roots).
     public static func writeCorpus(to directory: String, instances: Int, studies: Int, patients: Int,
-                                   seriesPerStudy: Int = 2, padding: Int = 0) throws(StoreError) -> [String] {
+                                   seriesPerStudy: Int = 2, padding: Int = 0, uidRoot: String = "2.25.7") throws(StoreError) -> [String] {
         try FileSystem.makePrivateDirectory(directory)
         let modalities = ["CT", "MR", "CR", "US", "PT", "NM", "MG", "DX"]
         let bodyParts = ["CHEST", "ABDOMEN", "HEAD", "PELVIS", "KNEE", "SPINE"]
@@ -90,7 +91,7 @@ public struct SyntheticInstance: Sendable {
             inst.patientName = "SYNTHETIC^PATIENT\(p)"
             inst.birthDate = "19\(50 + p % 50)0101"
             inst.sex = p % 2 == 0 ? "F" : "M"
-            inst.studyInstanceUID = "2.25.7\(s)"
+            inst.studyInstanceUID = "\(uidRoot)\(s)"
             inst.studyDate = "20\(10 + s % 15)\(String(format2(1 + s % 12)))\(String(format2(1 + s % 28)))"
             inst.accessionNumber = "A\(s)"
             inst.studyDescription = "Synthetic study \(s)"
