@@ -116,7 +116,7 @@ extension StudyStore {
                 let known: Bool
                 do {
                     known = try read { db in
-                        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM instances WHERE sop_uid = ?)",
+                        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM instances WHERE sop_uid = ?)"),
                                           arguments: [attributes.sopInstanceUID]) ?? false
                     }
                 } catch {
@@ -203,6 +203,10 @@ extension StudyStore {
                     var newPatientStudies: [(study: String, patient: Int64, attributes: InstanceAttributes)] = []
                     var renames: [(from: String, to: String, directory: String)] = []
                     let exists = try db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM instances WHERE sop_uid = ?)")
+                    let insertSeries = try db.cachedStatement(sql: """
+                        INSERT INTO series (uid, study_uid, number, modality, body_part, description)
+                        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING
+                        """)
                     let insertInstance = try db.cachedStatement(sql: """
                         INSERT INTO instances (sop_uid, series_uid, study_uid, sop_class, number, frames,
                                                transfer_syntax, size_bytes, path, added_at)
@@ -232,11 +236,8 @@ extension StudyStore {
                             if isNew { newPatientStudies.append((a.studyInstanceUID, patient, a)) }
                             result.newStudies.append(a.studyInstanceUID)
                         }
-                        try db.execute(sql: """
-                            INSERT INTO series (uid, study_uid, number, modality, body_part, description)
-                            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO NOTHING
-                            """, arguments: [a.seriesInstanceUID, a.studyInstanceUID, a.seriesNumber, a.modality,
-                                             a.bodyPart.uppercased(), a.seriesDescription])
+                        try insertSeries.execute(arguments: [a.seriesInstanceUID, a.studyInstanceUID, a.seriesNumber, a.modality,
+                                                             a.bodyPart.uppercased(), a.seriesDescription])
                         try insertInstance.execute(arguments: [
                             a.sopInstanceUID, a.seriesInstanceUID, a.studyInstanceUID, a.sopClassUID, a.instanceNumber,
                             a.numberOfFrames, a.transferSyntaxUID, s.size, relative, now,
@@ -287,7 +288,7 @@ extension StudyStore {
     }
 
     func studyExists(_ db: Database, _ uid: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM studies WHERE uid = ?)", arguments: [uid]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM studies WHERE uid = ?)"), arguments: [uid]) ?? false
     }
 
     /// The local patient a new study belongs to: the one named by `asPatient`; the one a study

@@ -310,3 +310,24 @@ extension StudyStore {
 public func normalizedKeyword(_ k: String) -> String {
     k.trimming(" \t").lowercased()
 }
+
+extension StudyStore {
+    /// Which priors of a study to fetch ahead of the reader: the `limit` most relevant of the
+    /// local priors and of `archiveCandidates` (what the configured archive's C-FIND or QIDO-RS
+    /// reported for the patient's IDs), keeping those not already complete in the store, in
+    /// rank order. The networking side fetches them in the background within its bandwidth share.
+    public func priorsToPrefetch(of uid: String, archiveCandidates: [PriorCandidate], limit: Int) throws(StoreError) -> [PriorCandidate] {
+        guard let current = try study(uid) else { throw StoreError(.notFound("study \(uid)")) }
+        let local = try priors(of: uid).map(\.candidate)
+        let ranked = Self.rankPriors(
+            current: PriorCandidate(studyInstanceUID: uid, studyDate: current.studyDate, modalities: current.modalities,
+                                    bodyParts: current.bodyParts, location: .local),
+            candidates: local + archiveCandidates)
+        var out: [PriorCandidate] = []
+        for r in ranked.prefix(max(0, limit)) {
+            if r.candidate.location == .local, try study(r.candidate.studyInstanceUID)?.state == .complete { continue }
+            out.append(r.candidate)
+        }
+        return out
+    }
+}

@@ -227,3 +227,26 @@ struct StudyStoreEvictionTests {
         #expect(StudyStore.defaultRoot(environment: ["HOME": "/home/r", "XDG_CACHE_HOME": "/c"]) == "/c/sixray")
     }
 }
+
+@Suite("StudyStore: prefetch plan")
+struct StudyStorePrefetchTests {
+    @Test("the most relevant priors not complete locally are the ones to fetch")
+    func prefetch() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let store = try StudyStore.open(root: tmp.store, options: options())
+        try writeInstance(instance(study: "2.25.1", date: "20240101", modality: "CT", bodyPart: "CHEST"), to: tmp.inputs)
+        try writeInstance(instance(study: "2.25.2", date: "20230101", modality: "CT", bodyPart: "CHEST"), to: tmp.inputs)
+        try writeInstance(instance(study: "2.25.3", date: "20220101", modality: "CT", bodyPart: "CHEST"), to: tmp.inputs)
+        _ = store.importFiles([tmp.inputs])
+        try store.markPartial(study: "2.25.3")     // a retrieve that was cut short
+        let archive = [
+            PriorCandidate(studyInstanceUID: "2.25.2", studyDate: "20230101", modalities: ["CT"], bodyParts: ["CHEST"], location: .archive("PACS")),
+            PriorCandidate(studyInstanceUID: "2.25.8", studyDate: "20210101", modalities: ["CT"], bodyParts: ["CHEST"], location: .archive("PACS")),
+            PriorCandidate(studyInstanceUID: "2.25.9", studyDate: "20230601", modalities: ["US"], bodyParts: ["KNEE"], location: .archive("PACS")),
+        ]
+        let plan = try store.priorsToPrefetch(of: "2.25.1", archiveCandidates: archive, limit: 3)
+        #expect(plan.map(\.studyInstanceUID) == ["2.25.3", "2.25.8"])
+        #expect(try store.priorsToPrefetch(of: "2.25.1", archiveCandidates: archive, limit: 1).isEmpty)
+    }
+}
