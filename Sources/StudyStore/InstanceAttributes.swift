@@ -92,12 +92,12 @@ public struct InstanceAttributes: Sendable, Equatable {
 public let mediaStorageDirectorySOPClassUID = "1.2.840.10008.1.3.10"
 
 extension String {
+    /// Drop leading and trailing characters found in `set` (a handful: a linear search beats hashing).
     func trimming(_ set: String) -> String {
-        let chars = Set(set)
         var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s.count == count ? self : String(s)
     }
 }
 

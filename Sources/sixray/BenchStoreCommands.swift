@@ -74,6 +74,7 @@ struct BenchImport: ParsableCommand {
     @Option(help: "Instances.") var instances = 10_000
     @Option(help: "Studies.") var studies = 100
     @Option(help: "Rounds (best is reported).") var rounds = 3
+    @Option(help: "Instances per transaction and flush.") var batch = StudyStore.Options().batchSize
     @Option(help: "Work folder (default: a new folder under $TMPDIR, removed afterwards).") var work: String?
 
     func run() throws {
@@ -97,6 +98,7 @@ struct BenchImport: ParsableCommand {
                 let root = dir + "/store\(r)\(durable)"
                 var options = StudyStore.Options()
                 options.durable = durable
+                options.batchSize = batch
                 _ = timeProcess("sync", [])
                 let t0 = now()
                 let s = try StudyStore.open(root: root, options: options)

@@ -33,8 +33,7 @@ struct StoreLocation: ParsableArguments {
 
     func open() throws -> StudyStore {
         let (config, path) = try configuration()
-        var options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
-        options.batchSize = 200
+        let options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
         do {
             return try StudyStore.open(root: path, options: options)
         } catch {
