@@ -111,6 +111,34 @@ enum IndexSchema {
                 CREATE INDEX leases_study ON leases(study_uid);
                 """)
         }
+        m.registerMigration("v2: index on the studies' original Patient IDs") { db in
+            try db.execute(sql: "CREATE INDEX studies_original_patient ON studies(original_patient_id)")
+        }
+        m.registerMigration("v3: search_key for the worklist's free-text filter, kept by triggers") { db in
+            // Accession, description, note and keywords in one upper-case (ASCII, as SQLite's
+            // upper()) column, so a free-text filter is one instr() per study instead of a LIKE
+            // per column.
+            let key = """
+                upper(accession || char(9) || description || char(9) || note || char(9) ||
+                      coalesce((SELECT group_concat(keyword, char(9)) FROM study_keywords k WHERE k.study_uid = studies.uid), ''))
+                """
+            try db.execute(sql: """
+                ALTER TABLE studies ADD COLUMN search_key TEXT NOT NULL DEFAULT '';
+                UPDATE studies SET search_key = \(key);
+                CREATE TRIGGER studies_search_insert AFTER INSERT ON studies BEGIN
+                    UPDATE studies SET search_key = \(key) WHERE uid = NEW.uid;
+                END;
+                CREATE TRIGGER studies_search_update AFTER UPDATE OF accession, description, note ON studies BEGIN
+                    UPDATE studies SET search_key = \(key) WHERE uid = NEW.uid;
+                END;
+                CREATE TRIGGER keywords_search_insert AFTER INSERT ON study_keywords BEGIN
+                    UPDATE studies SET search_key = \(key) WHERE uid = NEW.study_uid;
+                END;
+                CREATE TRIGGER keywords_search_delete AFTER DELETE ON study_keywords BEGIN
+                    UPDATE studies SET search_key = \(key) WHERE uid = OLD.study_uid;
+                END;
+                """)
+        }
         return m
     }
 }

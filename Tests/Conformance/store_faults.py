@@ -120,6 +120,17 @@ modes = {oct(os.stat(os.path.join(d, n)).st_mode & 0o777) for d, _, ns in os.wal
 check("store folder is 0700", os.stat(base).st_mode & 0o777 == 0o700, oct(os.stat(base).st_mode))
 check("every file in the store is 0600", modes == {"0o600"}, str(modes))
 
+# Exit codes of the command line ------------------------------------------------------------
+junk = os.path.join(work, "junk.txt")
+with open(junk, "w") as f:
+    f.write("not DICOM\n")
+r = run(root, "import", junk)
+check("import of a non-DICOM file exits 1 and names it", r.returncode == 1 and "rejected " + junk in r.stdout, r.stdout + r.stderr)
+r = run(root, "cache", "info", "1.2.3.4.5.6.7.404")
+check("cache info of an unknown study exits 1 with one line", r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr)
+r = run(root, "cache", "evict")
+check("cache evict without a target is a usage error (64)", r.returncode == 64, f"rc {r.returncode}")
+
 # 2. Readers during an import ----------------------------------------------------------------
 root2 = os.path.join(work, "readers")
 writer = subprocess.Popen([sixray, "import", big], env=env_for(root2), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

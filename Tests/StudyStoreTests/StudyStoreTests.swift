@@ -126,6 +126,15 @@ struct StudyStoreImportTests {
         #expect(try store.worklist(q).map(\.keywords) == [["teaching"]])
         q = WorklistQuery(); q.text = "six months"
         #expect(try store.worklist(q).map(\.studyInstanceUID) == ["2.25.3"])
+        q = WorklistQuery(); q.text = "TEACH"
+        #expect(try store.worklist(q).map(\.studyInstanceUID) == ["2.25.2"])
+        q = WorklistQuery(); q.text = "xyz-3"
+        #expect(try store.worklist(q).map(\.studyInstanceUID) == ["2.25.3"])
+        q = WorklistQuery(); q.text = "ROE"
+        #expect(try store.worklist(q).map(\.studyInstanceUID) == ["2.25.3"])
+        try store.removeKeyword("teaching", study: "2.25.2")
+        q = WorklistQuery(); q.text = "teach"
+        #expect(try store.worklist(q).isEmpty)
         q = WorklistQuery(); q.read = .unread
         #expect(try store.worklist(q).map(\.studyInstanceUID) == ["2.25.2", "2.25.3"])
         q = WorklistQuery(); q.patientID = "P2"
