@@ -91,6 +91,8 @@ extension StudyStore {
                 }
                 report.patientMatches += result.matches
             }
+            // Parse the batch, then ask the index once which of its instances it has.
+            var parsed: [(file: DICOMFile, attributes: InstanceAttributes)] = []
             for path in batch {
                 let file: DICOMFile
                 do {
@@ -112,19 +114,22 @@ extension StudyStore {
                     report.skipped.append(path)
                     continue
                 }
-                // Cheap duplicate test before copying; `commit` tests again under the lock.
-                let known: Bool
-                do {
-                    known = try read { db in
-                        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM instances WHERE sop_uid = ?)"),
-                                          arguments: [attributes.sopInstanceUID]) ?? false
-                    }
-                } catch {
-                    discardBatch()
-                    report.storeError = error
-                    return report
-                }
-                if known || staged.contains(where: { $0.attributes.sopInstanceUID == attributes.sopInstanceUID }) {
+                parsed.append((file, attributes))
+            }
+            // Cheap duplicate test before copying; `commit` tests again under the lock.
+            var known: Set<String>
+            do {
+                let uids = parsed.map(\.attributes.sopInstanceUID)
+                known = uids.isEmpty ? [] : Set(try read { db in
+                    try String.fetchAll(db, sql: "SELECT sop_uid FROM instances WHERE sop_uid IN (\(uids.map { _ in "?" }.joined(separator: ",")))",
+                                        arguments: StatementArguments(uids))
+                })
+            } catch {
+                report.storeError = error
+                return report
+            }
+            for (file, attributes) in parsed {
+                if !known.insert(attributes.sopInstanceUID).inserted {
                     report.duplicates += 1
                     continue
                 }
@@ -143,6 +148,7 @@ extension StudyStore {
                 }
                 staged.append(Staged(attributes: attributes, path: temp, size: Int64(file.source.count)))
             }
+            parsed.removeAll()
             do {
                 try commitStaged()
             } catch {

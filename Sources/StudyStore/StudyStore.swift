@@ -27,6 +27,7 @@ public final class StudyStore: Sendable {
     let writer: WriterState
     let temporaryCounter = Counter()
     let processStart: Int64
+    let processID = getpid()
 
     public struct Options: Sendable {
         /// Size quota; after an import the least recently used studies are evicted down to it
@@ -187,7 +188,7 @@ public final class StudyStore: Sendable {
     /// Temporary files of processes that are gone are removed by the next start-up sweep.
     public func makeTemporaryPath() -> String {
         let n = temporaryCounter.next()
-        return layout.temporaryDirectory + "/\(getpid())-\(processStart)-\(n).part"
+        return layout.temporaryDirectory + "/\(processID)-\(processStart)-\(n).part"
     }
 
     // MARK: - Database access with errors mapped
