@@ -33,7 +33,14 @@ func storeCall<T>(_ what: String, _ body: () throws(StoreError) -> T) throws -> 
 
 func resolveStudy(_ store: StudyStore, _ key: String, command: String) throws -> StudySummary {
     guard let s = try storeCall(command, { () throws(StoreError) in try store.findStudy(key) }) else {
-        Output.error("cache \(command): no study \(key) in the store (a Study Instance UID, or an accession number of one study)")
+        var q = WorklistQuery()
+        q.accessionNumber = key
+        let n = (try? store.count(q)) ?? 0
+        if n > 1 {
+            Output.error("cache \(command): accession \(key) names \(n) studies; give the Study Instance UID (sixray cache ls --accession \(key))")
+        } else {
+            Output.error("cache \(command): no study \(key) in the store (a Study Instance UID, or an accession number of one study)")
+        }
         throw ExitCode(StoreExit.problems)
     }
     return s
