@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // RealModule: libm's exp for the SIGMOID VOI function without importing Foundation in Imaging.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // StudyStore's index (SQLite in WAL mode; needs libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -81,7 +83,10 @@ let package = Package(
         .target(name: "DICOMweb", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
 
         // Layer 3
-        .target(name: "StudyStore", dependencies: ["DICOMCore", "DICOMCodecs"], swiftSettings: swiftSettings),
+        .target(
+            name: "StudyStore",
+            dependencies: ["DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .target(
             name: "TerminalGraphics",
             dependencies: ["Imaging", "CSixel", "CPNG"],
@@ -104,6 +109,7 @@ let package = Package(
             name: "sixray",
             dependencies: [
                 "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
+                "StudyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -126,6 +132,9 @@ let package = Package(
         .testTarget(
             name: "WorkstationTests",
             dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TerminalUI", "TerminalGraphics", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StudyStoreTests", dependencies: ["StudyStore", "DICOMCore", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],

@@ -5,7 +5,8 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that compare Sixray's hot paths with reference tools in the same run.",
-        subcommands: [BenchParse.self, BenchVOI.self, BenchSixel.self, BenchDecode.self, BenchTUI.self, BenchMPR.self])
+        subcommands: [BenchParse.self, BenchVOI.self, BenchSixel.self, BenchDecode.self, BenchTUI.self, BenchMPR.self,
+                      BenchImport.self, BenchWorklist.self, BenchCorpus.self])
 }
 
 /// `sixray bench parse DIR`: header parsing (elements and bulk-data locations, no pixel

@@ -2,6 +2,7 @@ import ArgumentParser
 import DICOMCore
 import Foundation
 import TerminalGraphics
+import StudyStore
 import Workstation
 #if canImport(Glibc)
 import Glibc
@@ -22,6 +23,7 @@ struct Demo: ParsableCommand {
     var regenerate = false
 
     @OptionGroup var options: WorkstationOptions
+    @OptionGroup var location: StoreLocation
 
     @Flag(help: "Only write the demo studies and print a comparison image; do not open the workstation.")
     var noOpen = false
@@ -38,8 +40,16 @@ struct Demo: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // Into the local store (once: the second time every instance is a duplicate).
+        let store = try location.open()
+        let report = store.importFiles([root + "/current", root + "/prior", root + "/mr"], source: "demo")
+        if let e = report.storeError {
+            Output.error("demo: the study store failed: \(e)")
+            throw ExitCode(StoreExit.storeError)
+        }
+        if report.imported > 0 { Output.write("Stored \(report.imported) demo instances in the local study store.\n", to: 2) }
         if !noOpen, isatty(0) == 1, isatty(1) == 1 {
-            let code = try openWorkstation(library: FolderLibrary(root: root), options: options)
+            let code = try openWorkstation(library: StoreLibrary(store: store), options: options)
             if code != 0 { throw ExitCode(code) }
             return
         }

@@ -6,9 +6,11 @@ struct Sixray: ParsableCommand {
         abstract: "A diagnostic reading workstation in the terminal.",
         discussion: """
             Exit codes: 0 success; 1 an input could not be read completely (the error is printed \
-            on stderr, one line, with file, byte offset and tag path); 64 usage error.
+            on stderr, one line, with file, byte offset and tag path); 64 usage error. import \
+            and cache also use 3: the study store failed (see `sixray cache --help`).
             """,
-        subcommands: [Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Bench.self])
+        subcommands: [Worklist.self, Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Import.self, Cache.self, Bench.self],
+        defaultSubcommand: Worklist.self)
 }
 
 @main

@@ -3,6 +3,7 @@ import Foundation
 import SixrayConfig
 import TerminalGraphics
 import TerminalUI
+import StudyStore
 import Workstation
 
 /// Options every command that opens the reading workstation shares.
@@ -93,6 +94,26 @@ struct Open: ParsableCommand {
             throw ExitCode(1)
         }
         let code = try openWorkstation(library: FolderLibrary(root: path), options: options)
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `sixray` with no command: the worklist of the local study store.
+struct Worklist: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the reading workstation on the local study store (what plain `sixray` does).",
+        discussion: """
+            The worklist lists the studies in the store (import with `sixray import`, or try \
+            `sixray demo`); Enter opens a study's series, v views it with its hanging protocol, \
+            c compares it with its prior, ? lists every key.
+            """)
+
+    @OptionGroup var options: WorkstationOptions
+    @OptionGroup var location: StoreLocation
+
+    func run() throws {
+        let store = try location.open()
+        let code = try openWorkstation(library: StoreLibrary(store: store), options: options)
         if code != 0 { throw ExitCode(code) }
     }
 }

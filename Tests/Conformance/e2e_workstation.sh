@@ -64,6 +64,13 @@ check has "EXIT=0"
 # The alternate screen was left: the workstation's text is gone from the pane.
 check bash -c "! tmux -L $sock capture-pane -p -t ws | grep -q 'Worklist ·'"
 
+# 1b. The demo through the local study store (what Scripts/sixray opens).
+start demo --dir "'$tmp/demo'" --protocol blocks
+check has "3 of 3 studies"
+keys v
+sleep 1
+check status_has "▶1/48 · 1/30"
+
 # 2. The vim keymap: j scrolls, G jumps to the end, gg back to the start.
 start open "'$tmp/demo'" --protocol blocks --keymap vim
 keys Enter Enter j j j

@@ -73,6 +73,7 @@ public final class WorkstationApp {
             if key == nil, arrived.isEmpty, state.viewer?.cine != true { continue }
             draw()
         }
+        library.viewing([])
         backend.shutdown()
         return 0
     }
@@ -123,8 +124,15 @@ public final class WorkstationApp {
         } while monotonicSeconds() - start < timeoutSeconds
     }
 
+    private var viewed: Set<String> = []
+
     public func dispatch(_ action: Action) {
         let effects = Reducer.reduce(&state, action)
+        let nowViewed = Set(state.viewer?.studies.map(\.id) ?? [])
+        if nowViewed != viewed {
+            viewed = nowViewed
+            library.viewing(nowViewed)
+        }
         perform(effects)
     }
 

@@ -87,9 +87,13 @@ public protocol StudyLibrary: Sendable {
     func setPinned(_ pinned: Bool, study id: String)
     /// The same patient's other studies, most relevant first.
     func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary]
+    /// The studies on screen now (a store keeps them from eviction).
+    func viewing(_ studyIDs: Set<String>)
 }
 
 extension StudyLibrary {
+    public func viewing(_ studyIDs: Set<String>) {}
+
     /// Same Patient ID, ranked: same modality and body part first, then studies before this
     /// one newest first, then later ones.
     public func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary] {

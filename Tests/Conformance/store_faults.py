@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Process-level fault drills for the study store (`sixray import`, `sixray cache`).
+
+    store_faults.py SIXRAY_BINARY
+
+1. SIGKILL in the middle of `sixray import` (several times, at different moments): the next
+   `sixray cache verify` finds index and files in agreement, no temporary file is left, and
+   a second import completes the set.
+2. Readers while a writer imports: `cache ls --json` and `cache stats --json` in a loop
+   succeed, parse, and never see the instance count go down.
+3. A damaged index: every command fails with one clear line and exit 3; `cache verify
+   --repair` rebuilds it from the files with the same instances and the pinned study pinned.
+4. Disk full: the import stops with "no space left" and exit 3, what it stored before stays
+   indexed, `cache verify` is clean. Run with RLIMIT_FSIZE (always) and on a small tmpfs
+   (when this process may mount one).
+5. Permissions: the store folder 0700, files 0600.
+
+Prints one line per check and "N passed, N failed" last; exit 0 only when all pass.
+"""
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sixray = os.path.abspath(sys.argv[1])
+work = tempfile.mkdtemp(prefix="sixray-store-faults-")
+passed = 0
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok    {name}")
+    else:
+        failed += 1
+        print(f"FAIL  {name}: {detail}")
+
+
+def env_for(root):
+    e = dict(os.environ)
+    e["XDG_CACHE_HOME"] = root
+    e["XDG_CONFIG_HOME"] = os.path.join(work, "config")
+    return e
+
+
+def run(root, *args, preexec=None):
+    return subprocess.run([sixray, *args], env=env_for(root), capture_output=True, text=True, preexec_fn=preexec)
+
+
+def store_files(root):
+    """(instance files, temporary files) under a store."""
+    base = os.path.join(root, "sixray")
+    dcm = []
+    for d, _, names in os.walk(os.path.join(base, "objects")):
+        dcm += [os.path.join(d, n) for n in names if n.endswith(".dcm")]
+    tmp = os.listdir(os.path.join(base, "tmp")) if os.path.isdir(os.path.join(base, "tmp")) else []
+    return dcm, tmp
+
+
+def stats(root):
+    r = run(root, "cache", "stats", "--json")
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+uid_roots = iter(range(100, 200))
+
+
+def corpus(name, instances, studies, padding=0):
+    path = os.path.join(work, name)
+    r = subprocess.run([sixray, "bench", "corpus", path, "--instances", str(instances), "--studies", str(studies),
+                        "--patients", str(max(1, studies // 3)), "--padding", str(padding),
+                        "--uid-root", f"2.25.{next(uid_roots)}0"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench corpus failed: {r.stderr}")
+    return path
+
+
+# 1. SIGKILL during import --------------------------------------------------------------
+big = corpus("big", 3000, 30, padding=4000)
+root = os.path.join(work, "kill")
+for round_, delay in enumerate([0.0, 0.15, 0.4]):
+    p = subprocess.Popen([sixray, "import", big], env=env_for(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Wait for the first instances to land, then kill at a varying moment after.
+    deadline = time.time() + 60
+    while time.time() < deadline and p.poll() is None:
+        dcm, _ = store_files(root) if os.path.isdir(os.path.join(root, "sixray", "objects")) else ([], [])
+        if len(dcm) > 200 * (round_ + 1):
+            break
+        time.sleep(0.01)
+    time.sleep(delay + random.random() * 0.05)
+    still_running = p.poll() is None
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(f"SIGKILL round {round_ + 1}: killed mid-import", still_running, "import finished before the kill")
+    v = run(root, "cache", "verify")
+    check(f"SIGKILL round {round_ + 1}: cache verify exits 0 after reopening", v.returncode == 0, v.stdout[-400:] + v.stderr)
+    s = stats(root)
+    dcm, tmp = store_files(root)
+    check(f"SIGKILL round {round_ + 1}: index instances == files on disk",
+          s is not None and s["instances"] == len(dcm), f"index {s and s['instances']}, disk {len(dcm)}")
+    check(f"SIGKILL round {round_ + 1}: no temporary file left", tmp == [], str(tmp[:3]))
+r = run(root, "import", "--json", big)
+summary = json.loads(r.stdout) if r.stdout else {}
+check("after the kills, a second import completes the set",
+      r.returncode == 0 and summary.get("imported", 0) + summary.get("duplicates", 0) == 3000 and stats(root)["instances"] == 3000,
+      r.stderr + str({k: summary.get(k) for k in ("imported", "duplicates")}))
+check("after the kills, cache verify is clean", run(root, "cache", "verify").returncode == 0)
+
+# 5. Permissions (on the store the kills left) ----------------------------------------------
+base = os.path.join(root, "sixray")
+modes = {oct(os.stat(os.path.join(d, n)).st_mode & 0o777) for d, _, ns in os.walk(base) for n in ns}
+check("store folder is 0700", os.stat(base).st_mode & 0o777 == 0o700, oct(os.stat(base).st_mode))
+check("every file in the store is 0600", modes == {"0o600"}, str(modes))
+
+# Exit codes of the command line ------------------------------------------------------------
+junk = os.path.join(work, "junk.txt")
+with open(junk, "w") as f:
+    f.write("not DICOM\n")
+r = run(root, "import", junk)
+check("import of a non-DICOM file exits 1 and names it", r.returncode == 1 and "rejected " + junk in r.stdout, r.stdout + r.stderr)
+r = run(root, "cache", "info", "1.2.3.4.5.6.7.404")
+check("cache info of an unknown study exits 1 with one line", r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr)
+r = run(root, "cache", "evict")
+check("cache evict without a target is a usage error (64)", r.returncode == 64, f"rc {r.returncode}")
+
+# 2. Readers during an import ----------------------------------------------------------------
+root2 = os.path.join(work, "readers")
+writer = subprocess.Popen([sixray, "import", big], env=env_for(root2), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+reads, bad, last, went_down = 0, [], -1, False
+while writer.poll() is None or reads < 5:
+    ls = run(root2, "cache", "ls", "--json", "--limit", "5")
+    st = run(root2, "cache", "stats", "--json")
+    for x in (ls, st):
+        if x.returncode != 0:
+            bad.append(x.stderr.strip())
+    try:
+        json.loads(ls.stdout)
+        n = json.loads(st.stdout)["instances"]
+        went_down |= n < last
+        last = n
+    except (ValueError, KeyError) as e:
+        bad.append(f"unparsable output: {e}")
+    reads += 1
+writer_err = writer.communicate()[1]
+check(f"{reads} reader rounds during an import all succeeded", not bad, "; ".join(bad[:3]))
+check("readers never saw the instance count go down", not went_down)
+check("the import beside the readers completed", writer.returncode == 0 and stats(root2)["instances"] == 3000,
+      f"rc {writer.returncode}: {writer_err}")
+
+# 3. Damaged index -----------------------------------------------------------------------------
+run(root2, "cache", "pin", "A0")
+idx = os.path.join(root2, "sixray", "index.sqlite")
+for suffix in ("-wal", "-shm"):
+    if os.path.exists(idx + suffix):
+        os.remove(idx + suffix)
+with open(idx, "r+b") as f:
+    f.write(os.urandom(4096))
+ls = run(root2, "cache", "ls")
+lines = [l for l in ls.stderr.splitlines() if l.strip()]
+check("damaged index: cache ls exits 3", ls.returncode == 3, f"rc {ls.returncode}")
+check("damaged index: one stderr line naming the index and the repair",
+      len(lines) == 1 and "index.sqlite" in lines[0] and "verify --repair" in lines[0], ls.stderr)
+check("damaged index: import refuses with exit 3", run(root2, "import", big).returncode == 3)
+rep = run(root2, "cache", "verify", "--repair")
+check("cache verify --repair rebuilds and exits 0", rep.returncode == 0, rep.stdout[-300:] + rep.stderr)
+s = stats(root2)
+check("rebuilt index has every instance", s is not None and s["instances"] == 3000, str(s))
+pinned = json.loads(run(root2, "cache", "ls", "--json", "--accession", "A0").stdout)
+check("rebuilt index keeps the pin (from study.json)", len(pinned) == 1 and pinned[0]["pinned"] is True, str(pinned)[:200])
+check("after the rebuild, cache verify is clean", run(root2, "cache", "verify").returncode == 0)
+
+# 4. Disk full -----------------------------------------------------------------------------------
+small = corpus("full/a_small", 40, 2)
+large = corpus("full/b_large", 1, 1, padding=400_000)
+
+
+def limit_file_size():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # get EFBIG instead of being killed
+    resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+
+root3 = os.path.join(work, "fsize")
+r = run(root3, "import", "--json", small, large, preexec=limit_file_size)
+out = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
+check("RLIMIT_FSIZE: import exits 3", r.returncode == 3, f"rc {r.returncode} {r.stderr}")
+check("RLIMIT_FSIZE: the error says no space left", "no space left" in r.stderr, r.stderr)
+s = stats(root3)
+check("RLIMIT_FSIZE: what was stored before stays indexed", s is not None and s["instances"] == out.get("imported", -1) == 40,
+      f"{s and s['instances']} vs {out.get('imported')}")
+check("RLIMIT_FSIZE: cache verify is clean", run(root3, "cache", "verify").returncode == 0)
+
+mnt = os.path.join(work, "tmpfs")
+os.makedirs(mnt)
+mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mnt], capture_output=True).returncode == 0
+if mounted:
+    try:
+        filler = corpus("filler", 2000, 10, padding=2000)
+        r = run(mnt, "import", "--json", filler)
+        out = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
+        check("full tmpfs: import exits 3 with 'no space left'", r.returncode == 3 and "no space left" in r.stderr,
+              f"rc {r.returncode}: {r.stderr}")
+        s = stats(mnt)
+        check("full tmpfs: stored instances stay indexed", s is not None and s["instances"] == out.get("imported", -1) > 0,
+              f"{s} vs {out.get('imported')}")
+        v = run(mnt, "cache", "verify")
+        check("full tmpfs: cache verify is clean", v.returncode == 0, v.stdout[-300:] + v.stderr)
+    finally:
+        subprocess.run(["umount", mnt])
+else:
+    print("skip  full tmpfs (cannot mount here; the RLIMIT_FSIZE drill covers ENOSPC-like failures)")
+
+if not failed:
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    print(f"kept {work}")
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
