@@ -85,7 +85,7 @@ let package = Package(
         // Layer 3
         .target(
             name: "StudyStore",
-            dependencies: ["DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SixrayConfig", "DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .target(
             name: "TerminalGraphics",

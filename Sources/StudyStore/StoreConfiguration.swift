@@ -1,3 +1,5 @@
+import SixrayConfig
+
 /// The `[cache]` table of Sixray's configuration file, `$XDG_CONFIG_HOME/sixray/config.toml`
 /// (default `~/.config/sixray/config.toml`):
 ///
@@ -43,84 +45,42 @@ public struct StoreConfiguration: Sendable, Equatable {
         }
     }
 
-    /// Parse the text of a config file.
+    /// Parse the text of a config file (the whole file is TOML; only `[cache]` is read here).
     public static func parse(_ text: String) throws(StoreError) -> StoreConfiguration {
         var config = StoreConfiguration()
-        var table = ""
-        var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let line = stripComment(String(raw)).trimming(" \t\r")
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw StoreError(.config(line: lineNumber, reason: "malformed table header")) }
-                table = line.trimming("[] \t")
-                continue
-            }
-            guard table == "cache" else { continue }
-            guard let eq = line.firstIndex(of: "=") else {
-                throw StoreError(.config(line: lineNumber, reason: "expected key = value"))
-            }
-            let key = String(line[..<eq]).trimming(" \t")
-            let value = String(line[line.index(after: eq)...]).trimming(" \t")
-            switch key {
-            case "max_size":
-                guard let bytes = parseSize(unquote(value)) else {
-                    throw StoreError(.config(line: lineNumber, reason: "cache.max_size: expected a size such as \"20 GB\", found \(value)"))
+        do {
+            let doc = try ConfigSection.parse(text, file: nil)
+            guard let cache = try doc.section("cache") else { return config }
+            try cache.checkKeys(["max_size", "path"])
+            if let size = cache.table["max_size"] {
+                let line = cache.table.entry("max_size")?.line ?? 0
+                if let n = size.integer, n >= 0 {
+                    config.maxSizeBytes = n
+                } else if let t = size.string, let bytes = parseSize(t) {
+                    config.maxSizeBytes = bytes
+                } else {
+                    throw StoreError(.config(line: line, reason: "cache.max_size: expected a size such as \"20 GB\""))
                 }
-                config.maxSizeBytes = bytes
-            case "path":
-                let p = unquote(value)
+            }
+            if let p = try cache.string("path") {
                 guard p.hasPrefix("/") else {
-                    throw StoreError(.config(line: lineNumber, reason: "cache.path: expected an absolute path in quotes"))
+                    throw StoreError(.config(line: cache.table.entry("path")?.line ?? 0, reason: "cache.path: expected an absolute path"))
                 }
                 config.root = p
-            default:
-                throw StoreError(.config(line: lineNumber, reason: "unknown key cache.\(key) (known: max_size, path)"))
             }
+        } catch let e as StoreError {
+            throw e
+        } catch let e as ConfigError {
+            throw StoreError(.config(line: e.line ?? 0, reason: (e.key.map { "\($0): " } ?? "") + e.reason))
+        } catch {
+            throw StoreError(.config(line: 0, reason: "\(error)"))
         }
         return config
     }
 
     /// "20 GB", "20GB", "1.5 GiB", "500M", "123456": K/M/G/T are powers of 1000, KiB/MiB/GiB/TiB of 1024.
-    public static func parseSize(_ text: String) -> Int64? {
-        let t = text.trimming(" ").uppercased()
-        let number = t.prefix { $0.isNumber || $0 == "." }
-        let unit = String(t.dropFirst(number.count)).trimming(" ")
-        guard let value = Double(number), value >= 0 else { return nil }
-        let scale: Double
-        switch unit {
-        case "", "B": scale = 1
-        case "K", "KB": scale = 1e3
-        case "M", "MB": scale = 1e6
-        case "G", "GB": scale = 1e9
-        case "T", "TB": scale = 1e12
-        case "KIB": scale = 1024
-        case "MIB": scale = 1024 * 1024
-        case "GIB": scale = 1024 * 1024 * 1024
-        case "TIB": scale = 1024 * 1024 * 1024 * 1024
-        default: return nil
-        }
-        let bytes = value * scale
-        guard bytes < 9e18 else { return nil }
-        return Int64(bytes)
-    }
+    public static func parseSize(_ text: String) -> Int64? { ByteSize.parse(text) }
 
-    static func unquote(_ s: String) -> String {
-        if s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\"") { return String(s.dropFirst().dropLast()) }
-        return s
-    }
-
-    static func stripComment(_ line: String) -> String {
-        var inString = false
-        var out = ""
-        for ch in line {
-            if ch == "\"" { inString.toggle() }
-            if ch == "#" && !inString { break }
-            out.append(ch)
-        }
-        return out
-    }
 }
 
 /// Whole-file reads for small files (the config file).
