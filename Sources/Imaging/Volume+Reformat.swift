@@ -413,11 +413,10 @@ extension Volume {
         let h = plane.height
         // Degenerate header geometry (steps of 1e200 mm…) can make these non-finite: nothing
         // of the volume can then be placed on the plane.
-        guard [v0, dc, dr].allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }), let out0 = dst.baseAddress else {
+        guard [v0, dc, dr].allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) else {
             dst.baseAddress?.update(repeating: outside, count: plane.width * plane.height)
             return
         }
-        _ = out0
         let one = 4294967296.0
         // Steps of more than 2^30 voxels per pixel leave at most one pixel per row inside the
         // volume, so clamping them changes nothing and keeps the fixed point in range.

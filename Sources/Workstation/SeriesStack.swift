@@ -48,7 +48,12 @@ public enum SeriesStacking {
     /// - Returns: the stacks (largest first) and findings about the series as a whole.
     public static func stacks(of series: SeriesCatalog.Series) -> (stacks: [SeriesStack], findings: [GeometryFinding]) {
         var findings: [GeometryFinding] = []
-        let records = series.records
+        // The same instance in two files (a copy) is one slice, not a second position set;
+        // `SeriesCatalog` lists such SOP Instance UIDs.
+        var seen = Set<String>()
+        let records = series.records.filter { r in
+            r.sopInstanceUID.isEmpty || seen.insert(r.sopInstanceUID + "#\(r.frame)").inserted
+        }
         guard !records.isEmpty else { return ([], []) }
         if records.contains(where: { $0.samplesPerPixel != 1 }) {
             findings.append(GeometryFinding(kind: .colour, message: "colour images: no volume (MPR needs grey images)"))

@@ -213,7 +213,7 @@ public struct SeriesVolume: Sendable {
 
     /// The 8-bit display image of a plane: interpolated values rounded to the stored type,
     /// then the PS3.4 N.2 pipeline with the chosen VOI (as FrameRenderer does for frames).
-    public func render(_ r: Reformat, voi selection: VOISelection, bitsStored: Int? = nil) throws(WorkstationError) -> DisplayImage {
+    public func render(_ r: Reformat, voi selection: VOISelection) throws(WorkstationError) -> DisplayImage {
         switch volume {
         case .uint8: return try render(r, as: UInt8.self, selection)
         case .int8: return try render(r, as: Int8.self, selection)

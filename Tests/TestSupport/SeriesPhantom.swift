@@ -38,6 +38,8 @@ public struct SeriesPhantom: Sendable {
     public var rod: (x: Double, y: Double)? = (9, 10)
     public var rodValue: Int16 = 400
     public var seriesUID = "2.25.4242.1"
+    /// SOP Instance UIDs are ROOT.(k + 1); nil uses the Series Instance UID as the root.
+    public var instanceUIDRoot: String?
     public var seriesDescription = "PHANTOM"
     public var rescaleIntercept = -1024.0
     public var temporalPosition: Int?
@@ -145,7 +147,7 @@ public struct SeriesPhantom: Sendable {
             copy.common(&ds)
             let name = shuffle ? (k * 7919) % 10007 : k
             ds.set(textElement(0x0008, 0x0016, .UI, "1.2.840.10008.5.1.4.1.1.2"))
-            ds.set(textElement(0x0008, 0x0018, .UI, "\(seriesUID).\(k + 1)"))
+            ds.set(textElement(0x0008, 0x0018, .UI, "\(instanceUIDRoot ?? seriesUID).\(k + 1)"))
             ds.set(textElement(0x0020, 0x0013, .IS, String(shuffle ? (k * 37) % 101 : k + 1)))
             ds.set(textElement(0x0020, 0x0032, .DS, vectorText([position(ofSlice: k).x, position(ofSlice: k).y, position(ofSlice: k).z])))
             ds.set(textElement(0x0020, 0x0037, .DS, vectorText([copy.rowCosines.x, copy.rowCosines.y, copy.rowCosines.z,

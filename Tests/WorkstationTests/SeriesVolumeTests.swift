@@ -127,6 +127,7 @@ private func distance(_ a: Vector3, _ b: Vector3) -> Double { ((a - b) * (a - b)
         let dir = temporaryDirectory("mpr-temporal")
         try a.writeSeries(to: dir + "/a")
         b.seriesUID = a.seriesUID
+        b.instanceUIDRoot = "2.25.4242.2"
         try b.writeSeries(to: dir + "/b")
         let (stacks, findings) = SeriesStacking.stacks(of: try #require(SeriesCatalog.scan([dir]).series.first))
         #expect(stacks.count == 2 && stacks.allSatisfy { $0.slices.count == 6 })
@@ -229,5 +230,21 @@ private func distance(_ a: Vector3, _ b: Vector3) -> Double { ((a - b) * (a - b)
         let b = try full.reformat(request)
         #expect(a.pixels == b.pixels)
         #expect(a.geometry == b.geometry)
+    }
+}
+
+@Suite struct DuplicateInstanceTests {
+    @Test func copiedFilesAreReportedAndCountedOnce() throws {
+        var phantom = SeriesPhantom()
+        phantom.slices = 6
+        let dir = temporaryDirectory("mpr-dup")
+        try phantom.writeSeries(to: dir + "/a")
+        try phantom.writeSeries(to: dir + "/b", skip: [0, 1, 2, 3])
+        let series = try #require(SeriesCatalog.scan([dir]).series.first)
+        #expect(series.files.count == 8)
+        #expect(series.duplicateSOPInstanceUIDs == ["2.25.4242.1.5", "2.25.4242.1.6"])
+        let (stacks, _) = SeriesStacking.stacks(of: series)
+        #expect(stacks.count == 1 && stacks[0].slices.count == 6)
+        #expect(stacks[0].findings.isEmpty)
     }
 }
