@@ -42,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // RealModule: libm's exp for the SIGMOID VOI function without importing Foundation in Imaging.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // DICOM networking (DICOMNetwork): transport and TLS.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -73,7 +76,16 @@ let package = Package(
             name: "DICOMCodecs",
             dependencies: ["DICOMCore", "CJPEG", "CCharLS", "COpenJPEG", "CZlib"],
             swiftSettings: swiftSettings + cpuSwiftSettings),
-        .target(name: "DICOMNetwork", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DICOMNetwork",
+            dependencies: [
+                "DICOMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "DICOMweb", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
 
         // Layer 3
@@ -99,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "sixray",
             dependencies: [
-                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench",
+                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "SixrayBench", "DICOMNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -117,6 +129,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkstationTests", dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DICOMNetworkTests",
+            dependencies: [
+                "DICOMNetwork", "DICOMCore", "Workstation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],
