@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "DICOMCore", "Imaging", "DICOMCodecs", "DICOMNetwork", "DICOMweb",
                 "StudyStore", "TerminalGraphics", "TerminalUI",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 

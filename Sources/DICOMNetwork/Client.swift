@@ -367,3 +367,12 @@ extension RetrieveProgress {
         if let v = rsp.warning { warning = Int(v) }
     }
 }
+
+import NIOConcurrencyHelpers
+/// A tiny lock box (NIOLockedValueBox with a narrower API).
+final class NIOLockedValueBoxLite<T: Sendable>: Sendable {
+    private let box: NIOLockedValueBox<T>
+    init(_ v: T) { box = NIOLockedValueBox(v) }
+    func update(_ f: (inout T) -> Void) { box.withLockedValue { f(&$0) } }
+    func get() -> T { box.withLockedValue { $0 } }
+}

@@ -2,6 +2,9 @@ import DICOMCore
 import NIOCore
 import NIOPosix
 import NIOSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// TLS settings for a peer (PS3.15 Annex B.1, the TLS secure transport connection profile).
 /// Certificate verification is on unless explicitly turned off.
@@ -201,10 +204,10 @@ func isIPAddress(_ host: String) -> Bool {
 func describe(_ error: any Error) -> String {
     if let e = error as? NetworkError { return e.kind.description }
     if let e = error as? NIOConnectionError {
-        if let first = e.connectionErrors.first { return "\(first.error)" }
+        if let first = e.connectionErrors.first { return describe(first.error) }
         return "\(e)"
     }
-    if let e = error as? IOError { return e.description }
+    if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
     if let e = error as? ChannelError {
         switch e {
         case .connectTimeout(let t): return "connect timed out after \(t.seconds) s"

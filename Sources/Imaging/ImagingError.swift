@@ -17,6 +17,12 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         self.context = context
     }
 
+    /// Line and reason of a TOML syntax error, for readers of other TOML files (config.toml).
+    public var tomlProblem: (line: Int, reason: String)? {
+        if case let .presets(line, reason) = kind { return (line, reason) }
+        return nil
+    }
+
     public var description: String {
         let where_ = context.map { " in \($0)" } ?? ""
         switch kind {

@@ -12,16 +12,16 @@ public enum TOMLValue: Sendable, Equatable {
 /// `[table]` headers, and `key = value` with basic strings ("…" with \" \\ \n \t escapes),
 /// integers, floats and booleans. Enough for data files; anything else is a clear error with
 /// its line number rather than a silent misread.
-enum TOMLSubset {
-    struct Table: Sendable {
-        var header: String
-        var isArrayItem: Bool
-        var line: Int
-        var values: [String: TOMLValue]
+public enum TOMLSubset {
+    public struct Table: Sendable {
+        public var header: String
+        public var isArrayItem: Bool
+        public var line: Int
+        public var values: [String: TOMLValue]
     }
 
     /// The tables in file order; keys before any header land in a table with header "".
-    static func parse(_ text: String) throws(ImagingError) -> [Table] {
+    public static func parse(_ text: String) throws(ImagingError) -> [Table] {
         var tables = [Table(header: "", isArrayItem: false, line: 0, values: [:])]
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {

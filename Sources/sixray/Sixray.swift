@@ -8,7 +8,8 @@ struct Sixray: ParsableCommand {
             Exit codes: 0 success; 1 an input could not be read completely (the error is printed \
             on stderr, one line, with file, byte offset and tag path); 64 usage error.
             """,
-        subcommands: [Demo.self, View.self, Export.self, Dump.self, Bench.self])
+        subcommands: [Demo.self, View.self, Export.self, Dump.self, Bench.self,
+                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self])
 }
 
 @main
