@@ -115,7 +115,8 @@ struct StateMachineTests {
                 if t.name != nil { defined += 1 } else { #expect(t.next == s && t.actions.isEmpty) }
             }
         }
-        // Table 9-10 defines 146 cells for the requestor (Sta1..Sta13 × Evt1..Evt19 minus blanks).
-        #expect(defined > 120 && defined < 200)
+        // Table 9-10's non-blank cells: Sta1 2, Sta2 10, Sta3 12, Sta4 3, Sta5 10, Sta6 12,
+        // Sta7 10, Sta8 12, Sta9 11, Sta10 10, Sta11 10, Sta12 11, Sta13 10.
+        #expect(defined == 123)
     }
 }
