@@ -150,7 +150,10 @@ public struct DICOMClient: Sendable {
         // Per class: one uncompressed context, then one per compressed syntax (the acceptor
         // picks one syntax per context, PS3.8 §9.3.3.2, so each needs its own).
         for c in compressedFor { for ts in TransferSyntaxUID.compressed { wanted.append((c, [ts])) } }
-        var uncompressed = classes.map { ($0, TransferSyntaxUID.uncompressed) }
+        // When the classes are known, explicit and implicit VR get a context each, so an
+        // implicit VR instance also arrives as stored.
+        var uncompressed = sopClasses == nil ? classes.map { ($0, TransferSyntaxUID.uncompressed) }
+            : classes.flatMap { c in TransferSyntaxUID.uncompressed.map { (c, [$0]) } }
         // Uncompressed contexts for the common classes go first; trim compressed ones to fit.
         let common = Set(compressedFor)
         uncompressed.sort { common.contains($0.0) && !common.contains($1.0) }
@@ -302,11 +305,11 @@ public struct DICOMClient: Sendable {
         var seen = Set<String>()
         for (_, f) in files {
             let sop = f.fileMetaInformation.string(.mediaStorageSOPClassUID).map(trimUID) ?? f.dataSet.string(.sopClassUID).map(trimUID) ?? ""
-            let key = sop + "|" + f.transferSyntax.uid
-            if seen.insert(key).inserted {
-                var ts = [f.transferSyntax.uid]
-                if !f.transferSyntax.isEncapsulated { ts += TransferSyntaxUID.uncompressed.filter { $0 != f.transferSyntax.uid } }
-                p.add(sop, ts)
+            // One context with the file's own syntax, so it is sent as stored (the acceptor
+            // picks one syntax per context), and for native data one uncompressed fallback.
+            if seen.insert(sop + "|" + f.transferSyntax.uid).inserted { p.add(sop, [f.transferSyntax.uid]) }
+            if !f.transferSyntax.isEncapsulated, seen.insert(sop + "|native").inserted {
+                p.add(sop, TransferSyntaxUID.uncompressed)
             }
         }
         let list = files

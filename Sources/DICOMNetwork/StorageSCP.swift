@@ -260,10 +260,12 @@ extension Association {
                 results.append(PresentationContextResult(id: pc.id, result: .abstractSyntaxNotSupported, transferSyntax: ""))
                 continue
             }
-            let usable = pc.transferSyntaxes.first { uid in
+            // The proposer's order, except that retired explicit VR big endian goes last.
+            let candidates = pc.transferSyntaxes.filter { uid in
                 let ts = TransferSyntax.lookup(uid)
                 return ts.isKnown && (pc.abstractSyntax != SOPClass.verification || !ts.isEncapsulated)
             }
+            let usable = candidates.first { !TransferSyntax.lookup($0).isBigEndian } ?? candidates.first
             if let usable {
                 results.append(PresentationContextResult(id: pc.id, result: .acceptance, transferSyntax: usable))
                 accepted[pc.id] = AcceptedContext(id: pc.id, abstractSyntax: pc.abstractSyntax, transferSyntax: usable)
