@@ -208,6 +208,15 @@ func describe(_ error: any Error) -> String {
         return "\(e)"
     }
     if let e = error as? IOError { return String(cString: strerror(e.errnoCode)) }
+    if let e = error as? NIOSSLError {
+        // BoringSSL's "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …"
+        let text = "\(e)"
+        if let r = text.range(of: "OPENSSL_internal:") {
+            let code = text[r.upperBound...].prefix { $0 != " " && $0 != "]" }
+            return "TLS handshake failed: " + code.lowercased().replacingUnderscores()
+        }
+        return "TLS: \(text)"
+    }
     if let e = error as? ChannelError {
         switch e {
         case .connectTimeout(let t): return "connect timed out after \(t.seconds) s"
@@ -215,6 +224,10 @@ func describe(_ error: any Error) -> String {
         }
     }
     return "\(error)"
+}
+
+extension StringProtocol {
+    func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
 }
 
 extension TimeAmount {

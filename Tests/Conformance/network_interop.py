@@ -413,6 +413,51 @@ check("P-DATA before association → A-ABORT", ans[:1] == b"\x07", ans)
 r = subprocess.run(["echoscu", "-aec", "SIXRAY", "127.0.0.1", str(ls_port)], capture_output=True, text=True)
 check("listener still serves after malformed input", r.returncode == 0 and listen.poll() is None, r.stderr)
 
+# ---------------------------------------------------------------- TLS
+print("== TLS (PS3.15 B.1): sixray listen ↔ sixray and DCMTK echoscu/storescu +tls")
+pki = TMP + "/pki"
+os.makedirs(pki)
+
+
+def ssl(*args):
+    subprocess.run(["openssl", *args], cwd=pki, check=True, capture_output=True)
+
+
+ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Sixray Test CA", "-keyout", "ca.key", "-out", "ca.pem")
+ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Other CA", "-keyout", "other.key", "-out", "other.pem")
+with open(pki + "/ext.cnf", "w") as f:
+    f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+for who in ("server", "client"):
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={who}", "-keyout", f"{who}.key", "-out", f"{who}.csr")
+    ssl("x509", "-req", "-in", f"{who}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "ext.cnf", "-out", f"{who}.pem")
+tls_port = free_port()
+tls_out = TMP + "/tls-in"
+tls_listen = subprocess.Popen([SIXRAY, "listen", "--port", str(tls_port), "--out", tls_out, "--tls-cert", pki + "/server.pem",
+                               "--tls-key", pki + "/server.key", "--tls-ca", pki + "/ca.pem"],
+                              stdout=subprocess.DEVNULL, stderr=open(TMP + "/tls-listen.log", "w"))
+procs.append(tls_listen)
+wait_port(tls_port)
+tnode = f"SIXRAY@127.0.0.1:{tls_port}"
+client_cert = ["--tls-ca", pki + "/ca.pem", "--tls-cert", pki + "/client.pem", "--tls-key", pki + "/client.key"]
+r = sixray("echo", tnode, *client_cert)
+check("TLS echo with a client certificate, server verified", r.returncode == 0 and "success" in r.stdout, r.stderr)
+ct_one = sorted(p for p in by_uid.values() if "/ct" in p)[:3]
+r = sixray("send", tnode, *client_cert, *ct_one)
+got = [f for f in os.listdir(tls_out) if f.endswith(".dcm")] if os.path.isdir(tls_out) else []
+check("TLS C-STORE: 3 instances stored, equal to the sent files",
+      r.returncode == 0 and len(got) == 3 and not any(same_instance(f"{tls_out}/{f}", by_uid[f[:-4]]) for f in got), r.stderr)
+r = sixray("echo", tnode, "--tls-ca", pki + "/other.pem", "--tls-cert", pki + "/client.pem", "--tls-key", pki + "/client.key", "--timeout", "5")
+check("server certificate from an untrusted CA is refused (verification on by default)", r.returncode == 1 and "TLS handshake failed: certificate verify failed" in r.stderr, r.stderr)
+r = sixray("echo", tnode, "--tls-ca", pki + "/ca.pem", "--timeout", "5")
+check("listener requires a client certificate", r.returncode == 1, r.stderr + r.stdout)
+r = sixray("echo", tnode, "--timeout", "3")
+check("plain TCP to a TLS listener fails cleanly", r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr)
+r = subprocess.run(["echoscu", "-aec", "SIXRAY", "+tls", pki + "/client.key", pki + "/client.pem", "+cf", pki + "/ca.pem",
+                    "127.0.0.1", str(tls_port)], capture_output=True, text=True)
+check("DCMTK echoscu +tls → sixray listen (TLS)", r.returncode == 0, r.stderr)
+check("TLS listener still running", tls_listen.poll() is None)
+
 # ---------------------------------------------------------------- silent peer
 print("== faults")
 silent = socket.socket()
