@@ -120,7 +120,7 @@ public final class Association {
             throw NetworkError(e.kind, peer: peer, offset: e.offset, pduType: e.pduType)
         } catch {
             await fire(.transportClosed)
-            throw self.error(.connection("\(error)"))
+            throw self.error(.connection(describe(error)))
         }
         guard let pdu else {
             await fire(.transportClosed)
@@ -226,7 +226,7 @@ public final class Association {
             throw error(.unexpectedPDU("P-DATA request in state \(machine.state.name)"))
         }
         do { try await outbound.write(contentsOf: pdus) } catch {
-            throw self.error(.connection("send failed: \(error)"))
+            throw self.error(.connection("send failed: \(describe(error))"))
         }
     }
 
@@ -277,7 +277,7 @@ public final class Association {
     public func release() async throws(NetworkError) {
         let t = await fire(.releaseRequest)
         guard t.actions.contains(.sendReleaseRQ) else { return }
-        do { try await outbound.write(.releaseRQ) } catch { throw self.error(.connection("send failed: \(error)")) }
+        do { try await outbound.write(.releaseRQ) } catch { throw self.error(.connection("send failed: \(describe(error))")) }
         while true {
             let pdu = try await nextPDU()
             switch pdu {

@@ -170,7 +170,7 @@ extension Association {
                                    extendedNegotiations: proposal.extendedNegotiations)
         let rq = AssociateRQ(calledAETitle: calledAE, callingAETitle: local.aeTitle,
                              presentationContexts: proposal.contexts, userInformation: user)
-        do { try await outbound.write(.associateRQ(rq)) } catch { throw self.error(.connection("send failed: \(error)")) }
+        do { try await outbound.write(.associateRQ(rq)) } catch { throw self.error(.connection("send failed: \(describe(error))")) }
         let pdu = try await nextPDU()
         switch pdu {
         case .associateAC(let ac):

@@ -279,7 +279,7 @@ extension Association {
         let ac = AssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle,
                              presentationContexts: results, userInformation: user)
         await fire(.associateAcceptResponse)
-        do { try await outbound.write(.associateAC(ac)) } catch { throw self.error(.connection("send failed: \(error)")) }
+        do { try await outbound.write(.associateAC(ac)) } catch { throw self.error(.connection("send failed: \(describe(error))")) }
         return true
     }
 }
