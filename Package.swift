@@ -117,6 +117,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Fuzz target for the PDU decoder (Scripts/fuzz-pdu); a replay tool in normal builds.
+        .executableTarget(
+            name: "PDUFuzz",
+            dependencies: ["DICOMNetwork", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
+
         // Tests
         .target(
             name: "TestSupport",

@@ -123,8 +123,9 @@ public final class Association {
             throw self.error(.connection(describe(error)))
         }
         guard let pdu else {
+            let state = machine.state
             await fire(.transportClosed)
-            throw error(.connection("peer closed the connection in state \(machine.state.name)"))
+            throw error(.connection("peer closed the connection (\(state.name))"))
         }
         return pdu
     }
