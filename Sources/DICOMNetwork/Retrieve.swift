@@ -104,7 +104,6 @@ extension DICOMClient {
                     onProgress(RetrieveProgress(), inst)
                 }
             }
-            defer { _ = firstAt }
             for (level, id) in requests {
                 let r = try await move(level: level, identifier: id, destination: request.moveDestination) { p in onProgress(p, nil) }
                 result.merge(r)

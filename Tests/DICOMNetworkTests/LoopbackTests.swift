@@ -186,6 +186,63 @@ struct LoopbackTests {
     }
 }
 
+extension LoopbackTests {
+    @Test("an archive that aborts in the middle of a C-MOVE: the result is incomplete, progress kept")
+    func abortMidMove() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandlers([ByteToMessageHandler(PDUDecoder()), MessageToByteHandler(PDUEncoder()),
+                                                                AbortingMoveArchive()])
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        let client = DICOMClient(remote: RemoteAE(host: "127.0.0.1", port: server.localAddress?.port ?? 0, aeTitle: "X"), local: local)
+        var id = Identifier()
+        id.set(.studyInstanceUID, "1.2.3")
+        let progress = NIOLockedValueBoxLite<[RetrieveProgress]>([])
+        let r = try await client.move(level: .study, identifier: id, destination: "SIXRAY") { p in progress.update { $0.append(p) } }
+        #expect(r.error?.kind.isAbort == true, "\(String(describing: r.error))")
+        #expect(!r.isComplete)
+        #expect(r.progress.remaining == 9 && r.progress.completed == 1)
+        #expect(progress.get().count == 1)
+        #expect(r.error?.description.contains("association aborted by the service provider") == true)
+    }
+}
+
+/// Answers a C-MOVE-RQ with one pending response (1 of 10 done), then aborts.
+final class AbortingMoveArchive: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = PDU
+    typealias OutboundOut = PDU
+    var moveContext: UInt8 = 1
+    var answered = false
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .associateRQ(let rq):
+            let results = rq.presentationContexts.map { PresentationContextResult(id: $0.id, result: .acceptance, transferSyntax: $0.transferSyntaxes[0]) }
+            moveContext = rq.presentationContexts[0].id
+            let ac = AssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle, presentationContexts: results,
+                                 userInformation: UserInformation(maxPDULength: 0, implementationClassUID: "1.2.3"))
+            context.writeAndFlush(wrapOutboundOut(.associateAC(ac)), promise: nil)
+        case .pData(let pdvs):
+            // Wait for the identifier (the last data fragment) before answering.
+            guard !answered, pdvs.contains(where: { !$0.isCommand && $0.isLast }) else { return }
+            answered = true
+            var rsp = DIMSECommand(.cMoveRSP)
+            rsp.affectedSOPClassUID = "1.2.840.10008.5.1.4.1.2.2.2"
+            rsp.messageIDBeingRespondedTo = 1
+            rsp.status = .pending
+            rsp.remaining = 9; rsp.completed = 1; rsp.failed = 0; rsp.warning = 0
+            for pdu in PDUCodec.fragment(rsp.encoded(), contextID: moveContext, isCommand: true, maxPDULength: 0) {
+                context.write(wrapOutboundOut(pdu), promise: nil)
+            }
+            context.writeAndFlush(wrapOutboundOut(.abort(source: 2, reason: 0)), promise: nil)
+        default: break
+        }
+    }
+}
+
 /// Accepts any association (first context, first syntax), sends a C-STORE-RQ and half a data
 /// set, then aborts: the storage sub-operation is cut off mid-instance.
 final class AbortingAcceptor: ChannelInboundHandler, @unchecked Sendable {
