@@ -144,26 +144,23 @@ public struct DICOMClient: Sendable {
     /// syntax for classes we know are coming or the common image classes, within 128 contexts.
     public static func storageContexts(for sopClasses: [String]?, into p: inout AssociationProposal, reserve: Int = 1) {
         let budget = 128 - reserve - p.contexts.count
-        let classes = sopClasses.map { Array(Set($0)).sorted() } ?? SOPClass.storage
         var wanted: [(String, [String])] = []
-        let compressedFor = sopClasses != nil ? classes : SOPClass.commonImageStorage
-        // Per class: one uncompressed context, then one per compressed syntax (the acceptor
-        // picks one syntax per context, PS3.8 §9.3.3.2, so each needs its own).
-        for c in compressedFor { for ts in TransferSyntaxUID.compressed { wanted.append((c, [ts])) } }
-        // When the classes are known, explicit and implicit VR get a context each, so an
-        // implicit VR instance also arrives as stored.
-        var uncompressed = sopClasses == nil ? classes.map { ($0, TransferSyntaxUID.uncompressed) }
-            : classes.flatMap { c in TransferSyntaxUID.uncompressed.map { (c, [$0]) } }
-        // Uncompressed contexts for the common classes go first; trim compressed ones to fit.
-        let common = Set(compressedFor)
-        uncompressed.sort { common.contains($0.0) && !common.contains($1.0) }
-        let room = max(0, budget - uncompressed.count)
-        if wanted.count > room {
-            // Keep the most useful compressed syntaxes: the first few per class.
-            let perClass = max(0, room / max(1, compressedFor.count))
-            wanted = compressedFor.flatMap { c in TransferSyntaxUID.compressed.prefix(perClass).map { (c, [$0]) } }
+        if let known = sopClasses.map({ Array(Set($0)).sorted() }) {
+            // The classes that are coming: explicit and implicit VR and every compressed
+            // syntax get a context each, so every instance can arrive as stored (the acceptor
+            // picks one syntax per context, PS3.8 §9.3.3.2). Trimmed to the budget per class.
+            let perClass = TransferSyntaxUID.uncompressed.map { [$0] } + TransferSyntaxUID.compressed.map { [$0] }
+            let fit = max(1, min(perClass.count, budget / max(1, known.count)))
+            for c in known { for ts in perClass.prefix(fit) { wanted.append((c, ts)) } }
+        } else {
+            // Unknown: the common image classes with the usual compressed syntaxes first, then
+            // every other storage class uncompressed while contexts remain.
+            let common = SOPClass.commonImageStorage
+            for c in common { wanted.append((c, TransferSyntaxUID.uncompressed)) }
+            for c in common { for ts in TransferSyntaxUID.compressed.prefix(4) { wanted.append((c, [ts])) } }
+            for c in SOPClass.storage where !common.contains(c) { wanted.append((c, TransferSyntaxUID.uncompressed)) }
         }
-        for (c, ts) in (uncompressed + wanted).prefix(budget) { p.add(c, ts) }
+        for (c, ts) in wanted.prefix(budget) { p.add(c, ts) }
         let roles = Set(p.contexts.map(\.abstractSyntax)).filter(SOPClass.isStorage).sorted()
         p.roleSelections = roles.map { RoleSelection(sopClassUID: $0, scu: false, scp: true) }
     }

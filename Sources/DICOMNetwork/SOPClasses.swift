@@ -39,16 +39,17 @@ public enum TransferSyntaxUID {
     public static let deflatedLE = "1.2.840.10008.1.2.1.99"
     public static let uncompressed = [explicitLE, implicitLE]
     /// Compressed syntaxes offered for storage so the archive need not transcode (PS3.5 Annex A.4).
+    /// Most common in archives first (the first four are offered when contexts are scarce).
     public static let compressed = [
         "1.2.840.10008.1.2.4.70",  // JPEG Lossless SV1
-        "1.2.840.10008.1.2.4.57",  // JPEG Lossless
         "1.2.840.10008.1.2.4.50",  // JPEG Baseline
-        "1.2.840.10008.1.2.4.51",  // JPEG Extended
-        "1.2.840.10008.1.2.4.80",  // JPEG-LS Lossless
-        "1.2.840.10008.1.2.4.81",  // JPEG-LS Near-lossless
         "1.2.840.10008.1.2.4.90",  // JPEG 2000 Lossless
         "1.2.840.10008.1.2.4.91",  // JPEG 2000
+        "1.2.840.10008.1.2.4.80",  // JPEG-LS Lossless
         "1.2.840.10008.1.2.5",     // RLE Lossless
+        "1.2.840.10008.1.2.4.57",  // JPEG Lossless
+        "1.2.840.10008.1.2.4.51",  // JPEG Extended
+        "1.2.840.10008.1.2.4.81",  // JPEG-LS Near-lossless
         deflatedLE,
     ]
 }

@@ -151,3 +151,34 @@ struct ChannelHandlerTests {
         #expect(throws: NetworkError.self) { try channel.throwIfErrorCaught() }
     }
 }
+
+@Suite("C-GET presentation contexts")
+struct StorageContextTests {
+    @Test("known SOP classes: explicit, implicit and every compressed syntax get a context each, SCP role selected")
+    func known() {
+        var p = AssociationProposal()
+        p.add(InformationModel.studyRoot.getUID ?? "", TransferSyntaxUID.uncompressed)
+        DICOMClient.storageContexts(for: ["1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.481.5"], into: &p)
+        let ct = p.contexts.filter { $0.abstractSyntax == "1.2.840.10008.5.1.4.1.1.2" }
+        #expect(ct.count == 2 + TransferSyntaxUID.compressed.count)
+        #expect(ct.allSatisfy { $0.transferSyntaxes.count == 1 })
+        #expect(Set(ct.flatMap(\.transferSyntaxes)) == Set(TransferSyntaxUID.uncompressed + TransferSyntaxUID.compressed))
+        #expect(Set(p.roleSelections.map(\.sopClassUID)) == ["1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.481.5"])
+        #expect(p.roleSelections.allSatisfy { $0.scp && !$0.scu })
+        #expect(Set(p.contexts.map(\.id)).count == p.contexts.count && p.contexts.allSatisfy { $0.id & 1 == 1 })
+    }
+
+    @Test("unknown SOP classes: storage classes within the 128-context limit, common image classes compressed too")
+    func unknown() {
+        var p = AssociationProposal()
+        p.add(InformationModel.studyRoot.getUID ?? "", TransferSyntaxUID.uncompressed)
+        DICOMClient.storageContexts(for: nil, into: &p)
+        #expect(p.contexts.count <= 128)
+        #expect(SOPClass.storage.count > 100)
+        #expect(SOPClass.storage.contains("1.2.840.10008.5.1.4.1.1.2") && !SOPClass.storage.contains(SOPClass.verification))
+        let ct = p.contexts.filter { $0.abstractSyntax == "1.2.840.10008.5.1.4.1.1.2" }
+        #expect(ct.contains { $0.transferSyntaxes == TransferSyntaxUID.uncompressed })
+        #expect(ct.count == 5) // uncompressed + JPEG lossless SV1, baseline, J2K lossless, J2K
+        #expect(p.contexts.count == 128 - 1)
+    }
+}
