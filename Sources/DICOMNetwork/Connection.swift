@@ -96,8 +96,15 @@ public struct AssociationProposal: Sendable {
 }
 
 extension Association {
-    static func pipelineHandlers(timeout: TimeAmount, what: String) -> [any ChannelHandler] {
-        var handlers: [any ChannelHandler] = [ByteToMessageHandler(PDUDecoder()), MessageToByteHandler(PDUEncoder())]
+    /// Our announced maximum PDU (P-DATA-TF) plus room for association PDUs; a peer that sends
+    /// more is refused before its PDU is buffered (PS3.8 §D.1).
+    static func decoderLimit(_ local: LocalAE) -> UInt32 {
+        local.maxPDULength == 0 ? PDUCodec.defaultMaximumPDU : local.maxPDULength &+ (256 << 10)
+    }
+
+    static func pipelineHandlers(timeout: TimeAmount, what: String, local: LocalAE) -> [any ChannelHandler] {
+        var handlers: [any ChannelHandler] = [ByteToMessageHandler(PDUDecoder(maximumLength: decoderLimit(local))),
+                                              MessageToByteHandler(PDUEncoder())]
         if timeout > .zero {
             handlers.append(IdleStateHandler(readTimeout: timeout))
             handlers.append(ReadTimeoutHandler(what: what))
@@ -132,7 +139,7 @@ extension Association {
                             let h = try NIOSSLClientHandler(context: sslContext, serverHostname: isIPAddress(serverName) ? nil : serverName)
                             try ch.pipeline.syncOperations.addHandler(h)
                         }
-                        try ch.pipeline.syncOperations.addHandlers(pipelineHandlers(timeout: timeout, what: "no answer from \(peer) within \(timeout.seconds) s"))
+                        try ch.pipeline.syncOperations.addHandlers(pipelineHandlers(timeout: timeout, what: "no answer from \(peer) within \(timeout.seconds) s", local: local))
                         return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: ch)
                     }
                 }

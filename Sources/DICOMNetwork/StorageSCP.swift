@@ -122,7 +122,7 @@ public final class StorageSCP: Sendable {
                 .bind(host: config.host, port: config.port) { ch in
                     ch.eventLoop.makeCompletedFuture {
                         if let sslContext { try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
-                        try ch.pipeline.syncOperations.addHandlers(Association.pipelineHandlers(timeout: timeout, what: "peer silent for \(timeout.seconds) s"))
+                        try ch.pipeline.syncOperations.addHandlers(Association.pipelineHandlers(timeout: timeout, what: "peer silent for \(timeout.seconds) s", local: config.local))
                         return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: ch)
                     }
                 }
