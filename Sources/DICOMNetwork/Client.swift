@@ -44,11 +44,8 @@ public struct EchoResult: Sendable {
     public var seconds: Double
 }
 
-/// Monotonic seconds (injected clock-free for simplicity: used only for reporting).
-func now() -> Double { Double(DispatchTimeLike.nanoseconds()) / 1e9 }
-enum DispatchTimeLike {
-    static func nanoseconds() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
-}
+/// Monotonic seconds, for reported durations only (no logic depends on it).
+func now() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
 
 /// The SCU side of the services: C-ECHO, C-FIND, C-GET, C-MOVE, C-STORE, C-CANCEL.
 public struct DICOMClient: Sendable {
@@ -368,7 +365,6 @@ extension RetrieveProgress {
     }
 }
 
-import NIOConcurrencyHelpers
 /// A tiny lock box (NIOLockedValueBox with a narrower API).
 final class NIOLockedValueBoxLite<T: Sendable>: Sendable {
     private let box: NIOLockedValueBox<T>
