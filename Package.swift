@@ -45,6 +45,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         // StudyStore's index (SQLite in WAL mode; needs libsqlite3-dev).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // DICOM networking (DICOMNetwork): transport and TLS.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -63,7 +66,7 @@ let package = Package(
         .target(name: "DICOMCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "Imaging",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["SixrayConfig", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings + cpuSwiftSettings),
         // Plain C references for the benchmarks only (never linked into the app's hot paths).
         .target(
@@ -79,7 +82,16 @@ let package = Package(
             name: "DICOMCodecs",
             dependencies: ["DICOMCore", "CJPEG", "CCharLS", "COpenJPEG", "CZlib"],
             swiftSettings: swiftSettings + cpuSwiftSettings),
-        .target(name: "DICOMNetwork", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DICOMNetwork",
+            dependencies: [
+                "DICOMCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
         .target(name: "DICOMweb", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
 
         // Layer 3
@@ -101,6 +113,7 @@ let package = Package(
             dependencies: [
                 "DICOMCore", "Imaging", "DICOMCodecs", "DICOMNetwork", "DICOMweb",
                 "StudyStore", "TerminalGraphics", "TerminalUI",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
@@ -109,9 +122,15 @@ let package = Package(
             name: "sixray",
             dependencies: [
                 "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
-                "StudyStore",
+                "StudyStore", "DICOMNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings),
+
+        // Fuzz target for the PDU decoder (Scripts/fuzz-pdu); a replay tool in normal builds.
+        .executableTarget(
+            name: "PDUFuzz",
+            dependencies: ["DICOMNetwork", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
 
         // Tests
@@ -132,9 +151,18 @@ let package = Package(
         .testTarget(
             name: "WorkstationTests",
             dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TerminalUI", "TerminalGraphics", "TestSupport"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StudyStoreTests", dependencies: ["StudyStore", "DICOMCore", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DICOMNetworkTests",
+            dependencies: [
+                "DICOMNetwork", "DICOMCore", "Workstation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],

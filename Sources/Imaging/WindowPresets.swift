@@ -1,3 +1,5 @@
+import SixrayConfig
+
 /// A named window a reader can switch to with one key: either a fixed Window Center/Width in
 /// modality units (HU for CT), or "auto", derived from the frame's histogram.
 public struct WindowPreset: Sendable, Equatable, Identifiable {
@@ -40,7 +42,7 @@ public struct WindowPreset: Sendable, Equatable, Identifiable {
     }
 }
 
-/// Window presets as data (TOML), parsed by `TOMLSubset`. The built-in set lives in
+/// Window presets as data (TOML, read with SixrayConfig's parser). The built-in set lives in
 /// `WindowPresets+BuiltIn.swift`; a user file (`~/.config/sixray/windows.toml`, read by the app,
 /// not here: cores do no I/O) overrides presets with the same `id` and adds new ones.
 ///
@@ -58,6 +60,13 @@ public struct WindowPreset: Sendable, Equatable, Identifiable {
 ///     low_percentile = 0.5     # percent, with auto
 ///     high_percentile = 99.5
 ///     description = "..."
+/// A value of a preset table (strings and numbers are all presets use).
+enum PresetValue {
+    case string(String), number(Double)
+    var string: String? { if case let .string(s) = self { return s } else { return nil } }
+    var number: Double? { if case let .number(n) = self { return n } else { return nil } }
+}
+
 public enum WindowPresets {
     /// Parses presets from TOML text.
     /// - Throws: `ImagingError` naming the line of the first problem.
@@ -94,13 +103,29 @@ public enum WindowPresets {
 
     static func parseTables(_ toml: String) throws(ImagingError) -> [WindowPreset] {
         var presets: [WindowPreset] = []
-        for table in try TOMLSubset.parse(toml) {
-            if table.header.isEmpty, table.values.isEmpty { continue }
-            guard table.header == "preset", table.isArrayItem else {
-                throw ImagingError(.presets(line: table.line, reason: "expected [[preset]], found [\(table.header)]"))
+        let doc: ConfigSection
+        do { doc = try ConfigSection.parse(toml, file: nil) } catch {
+            throw ImagingError(.presets(line: error.line ?? 0, reason: (error.key.map { "\($0): " } ?? "") + error.reason))
+        }
+        for key in doc.keys where key != "preset" {
+            throw ImagingError(.presets(line: doc.table.entry(key)?.line ?? 0, reason: "expected [[preset]], found '\(key)'"))
+        }
+        let tables: [ConfigSection]
+        do { tables = try doc.sections("preset") } catch {
+            throw ImagingError(.presets(line: error.line ?? 0, reason: error.reason))
+        }
+        for table in tables {
+            let line = table.table.line
+            var v: [String: PresetValue] = [:]
+            for k in table.keys {
+                if let x = table.table[k]?.string {
+                    v[k] = .string(x)
+                } else if let n = table.table[k]?.number {
+                    v[k] = .number(n)
+                } else {
+                    throw ImagingError(.presets(line: table.table.entry(k)?.line ?? line, reason: "'\(k)' must be a string or a number"))
+                }
             }
-            let v = table.values
-            let line = table.line
             guard let id = v["id"]?.string, !id.isEmpty else {
                 throw ImagingError(.presets(line: line, reason: "preset without a string 'id'"))
             }

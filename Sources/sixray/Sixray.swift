@@ -9,7 +9,8 @@ struct Sixray: ParsableCommand {
             on stderr, one line, with file, byte offset and tag path); 64 usage error. import \
             and cache also use 3: the study store failed (see `sixray cache --help`).
             """,
-        subcommands: [Worklist.self, Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Import.self, Cache.self, Bench.self],
+        subcommands: [Worklist.self, Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Import.self, Cache.self,
+                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self, Bench.self],
         defaultSubcommand: Worklist.self)
 }
 

@@ -52,7 +52,7 @@ struct WindowPresetsTests {
     @Test(arguments: [
         ("[[preset]]\nid = \"a\"\nname = \"A\"\ncenter = 1\n", 1, "needs numeric center and width"),
         ("[[preset]]\nid = \"a\"\nname = \"A\"\ncenter = 1\nwidth = 0.5\n", 1, "invalid for LINEAR"),
-        ("[[preset]]\nid = \"a\"\nname = \"A\"\ncenter = x1\nwidth = 5\n", 4, "unsupported value"),
+        ("[[preset]]\nid = \"a\"\nname = \"A\"\ncenter = x1\nwidth = 5\n", 4, "invalid value 'x1'"),
         ("[[preset]]\nid = \"a\"\nname = \"A\nwidth = 5\n", 3, "unterminated string"),
         ("[window]\nid = \"a\"\n", 1, "expected [[preset]]"),
         ("[[preset]]\nid = \"a\"\nid = \"b\"\n", 3, "duplicate key"),
