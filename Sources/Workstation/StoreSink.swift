@@ -15,7 +15,10 @@ public struct StoreSink: InstanceSink {
     public init(store: StudyStore, source: String) throws(NetworkError) {
         self.store = store
         self.source = source
-        let dir = store.makeTemporaryPath() + "-incoming"
+        // The store's own temporary folder: files there are the store's to sweep if a process
+        // dies, and an adopted file leaves it at once.
+        let temp = store.makeTemporaryPath()
+        let dir = temp.lastIndex(of: "/").map { String(temp[..<$0]) } ?? temp
         staging = try DirectorySink(directory: dir, sourceAETitle: nil)
     }
 

@@ -6,6 +6,7 @@ import DICOMCore
 import DICOMNetwork
 import Dispatch
 import NIOConcurrencyHelpers
+import StudyStore
 import Workstation
 
 /// Options shared by the network commands (DCMTK spellings where it has one: -aet, -aec).
@@ -255,8 +256,9 @@ struct Retrieve: ParsableCommand {
             archive must know. Files are written as DIR/<SOPInstanceUID>.dcm (0600), each \
             only renamed into place when complete; an incomplete retrieve exits 2 and leaves \
             DIR/.sixray-retrieve.json saying which instances are missing. Without --out the \
-            instances go to $XDG_DATA_HOME/sixray/incoming/<StudyUID> until the local study \
-            store takes them.
+            instances go into the local study store (each indexed only once complete; an \
+            incomplete retrieve leaves the study marked partial, and the next retrieve fetches \
+            only what is missing).
 
             """ + networkExitCodes)
 
@@ -268,6 +270,7 @@ struct Retrieve: ParsableCommand {
     @Option(help: "Port of our storage SCP during a C-MOVE (default: the archive's move_port, else [sixray] port).")
     var port: Int?
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var location: StoreLocation
 
     func run() throws {
         do {
@@ -282,13 +285,17 @@ struct Retrieve: ParsableCommand {
                 method = a.retrieve == .get ? .get : .move
             }
             let dir: String
-            if let out { dir = out } else {
-                var base = getenv("XDG_DATA_HOME").map { String(cString: $0) } ?? ""
-                if base.isEmpty { base = (getenv("HOME").map { String(cString: $0) } ?? ".") + "/.local/share" }
-                for d in [base, base + "/sixray", base + "/sixray/incoming"] { mkdir(d, 0o700) }
-                dir = base + "/sixray/incoming/" + (DirectorySink.fileName(for: study).map { String($0.dropLast(4)) } ?? "study")
+            let sink: any InstanceSink
+            var store: StudyStore?
+            if let out {
+                dir = out
+                sink = try DirectorySink(directory: dir, sourceAETitle: a.calledAETitle)
+            } else {
+                let s = try location.open()
+                store = s
+                dir = "the local study store"
+                sink = try StoreSink(store: s, source: a.name)
             }
-            let sink = try DirectorySink(directory: dir, sourceAETitle: a.calledAETitle)
             var req = RetrieveRequest(studyInstanceUID: study, seriesInstanceUID: series, method: method,
                                       moveDestination: net.aet ?? a.moveDestination ?? local.aeTitle,
                                       movePort: port ?? a.movePort ?? c.port)
@@ -313,7 +320,12 @@ struct Retrieve: ParsableCommand {
             if let t = r.timeToFirstInstance { line += "; first after \(format2(t * 1000)) ms" }
             line += " → \(dir)"
             Output.write(line + "\n", to: 2)
-            writeRetrieveState(dir: dir, study: study, report: report)
+            if let store {
+                // The index says whether the study is whole (a series retrieve leaves it as it was).
+                if !report.isComplete { try? store.markPartial(study: study) } else if series == nil { try? store.markComplete(study: study) }
+            } else {
+                writeRetrieveState(dir: dir, study: study, report: report)
+            }
             if !report.isComplete {
                 var why: [String] = []
                 if let e = r.error { why.append(e.description) }

@@ -266,6 +266,27 @@ out_series = TMP + "/series"
 r = sixray("retrieve", inline, "--study", study_ct, "--series", series_ct, "--via", "get", "--out", out_series)
 check("retrieve one series via C-GET", r.returncode == 0 and len([f for f in os.listdir(out_series) if f.endswith(".dcm")]) == 24, r.stderr)
 
+# Into the local study store (no --out): every instance indexed, the store's copy equal to
+# the archive's, verify clean, and a second retrieve fetches nothing.
+store_root = TMP + "/store"
+r = sixray("retrieve", node, "--study", study_ct, "--via", "get", "--root", store_root)
+check("retrieve into the local study store", r.returncode == 0 and "24 received" in r.stderr, r.stderr)
+r = sixray("cache", "ls", "--json", "--root", store_root)
+listed = json.loads(r.stdout or "[]") if r.returncode == 0 else []
+check("the store lists the retrieved study with its 24 instances",
+      any(st.get("studyInstanceUID") == study_ct and st.get("instances") == 24 and st.get("state") == "complete" for st in listed), r.stdout[:300] + r.stderr)
+stored = {}
+for dirpath, _, names in os.walk(store_root + "/objects"):
+    for n in names:
+        if n.endswith(".dcm"):
+            stored[n[:-4]] = os.path.join(dirpath, n)
+same = [u for u in ct_uids if u in stored and open(stored[u], "rb").read().endswith(open(orthanc_file(u), "rb").read()[-4096:])] if stored else []
+check("the store's files carry the archive's pixel bytes", len(same) == len(ct_uids), f"{len(same)} of {len(ct_uids)}")
+r = sixray("cache", "verify", "--root", store_root)
+check("cache verify is clean after a retrieve", r.returncode == 0, r.stdout[-300:] + r.stderr)
+r = sixray("retrieve", node, "--study", study_ct, "--via", "get", "--root", store_root)
+check("a second retrieve into the store skips everything", r.returncode == 0 and "24 already held" in r.stderr, r.stderr)
+
 # Resume: two instances gone, the retrieve fetches exactly those.
 for u in ct_uids[:2]:
     os.unlink(f"{out_move}/{u}.dcm")
