@@ -49,7 +49,7 @@ struct Demo: ParsableCommand {
         }
         if report.imported > 0 { Output.write("Stored \(report.imported) demo instances in the local study store.\n", to: 2) }
         if !noOpen, isatty(0) == 1, isatty(1) == 1 {
-            let code = try openWorkstation(library: StoreLibrary(store: store), options: options)
+            let code = try openWorkstation(library: StoreLibrary(store: store), options: options, store: store)
             if code != 0 { throw ExitCode(code) }
             return
         }

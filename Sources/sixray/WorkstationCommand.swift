@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMNetwork
 import Foundation
 import SixrayConfig
 import TerminalGraphics
@@ -19,10 +20,14 @@ struct WorkstationOptions: ParsableArguments {
 
     @Option(help: "A reader's profile from config.toml ([profile.NAME]: theme, keymap, layout, hanging protocols, presets).")
     var profile: String?
+
+    @Option(help: "The archive the worklist queries and retrieves from (an [archive.NAME] of config.toml; default: [ui] archive, or the only one configured). 'none': the local store only.")
+    var archive: String?
 }
 
 /// Opens the TUI on `library` and returns its exit code. Needs a terminal on stdin and stdout.
-func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) throws -> Int32 {
+/// With `store`, the configured archive (if any) feeds the worklist and retrieves into it.
+func openWorkstation(library: any StudyLibrary, options: WorkstationOptions, store: StudyStore? = nil) throws -> Int32 {
     guard isatty(0) == 1, isatty(1) == 1 else {
         Output.error("the workstation needs a terminal on stdin and stdout (for scripts use `sixray view`, `export` or `dump`)")
         throw ExitCode(1)
@@ -46,6 +51,28 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) thr
     profile.keymap = options.keymap ?? profile.keymap
     var resources = UIResources.load(profile: profile, configDirectory: dirs?.config)
     resources.warnings = configWarnings + resources.warnings
+    var archiveService: (any ArchiveService)?
+    if let store, options.archive != "none", let path = configPath {
+        do {
+            let config = try ArchiveConfig.load(path: path)
+            let wanted = try options.archive ?? readTextFile(path).flatMap { text in
+                try ConfigSection.parse(text, file: path).section("ui")?.string("archive")
+            }
+            let chosen = wanted.flatMap { config.archives[$0] } ?? (config.archives.count == 1 ? config.archives.values.first : nil)
+            if let name = wanted, config.archives[name] == nil {
+                resources.warnings.append("archive '\(name)' is not in \(path); working with the local store only")
+            } else if let a = chosen {
+                if a.archiveProtocol == .dimse {
+                    archiveService = DIMSEArchiveService(archive: a, local: LocalAE(aeTitle: a.callingAETitle ?? config.aeTitle),
+                                                         ownPort: config.port, store: store)
+                } else {
+                    resources.warnings.append("archive '\(a.name)' speaks DICOMweb, which the workstation does not use yet; local store only")
+                }
+            }
+        } catch {
+            resources.warnings.append("\(error); working with the local store only")
+        }
+    }
 
     // Ask the terminal what it can do before ncurses takes it over (every query times out).
     let override = GraphicsProtocol.parseOverride(options.graphics)
@@ -68,7 +95,7 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions) thr
     let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
                                   multiplexer: caps?.multiplexer ?? .none, provider: VolumePlaneProvider())
     let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
-                             today: todayString(), cellSize: cell ?? (10, 20))
+                             today: todayString(), cellSize: cell ?? (10, 20), archive: archiveService)
     let code = app.run()
     backend.shutdown()
     return code
@@ -113,7 +140,7 @@ struct Worklist: ParsableCommand {
 
     func run() throws {
         let store = try location.open()
-        let code = try openWorkstation(library: StoreLibrary(store: store), options: options)
+        let code = try openWorkstation(library: StoreLibrary(store: store), options: options, store: store)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -23,16 +23,17 @@ final class TestHarness {
     var time = 0.0
 
     init(width: Int = 120, height: Int = 40, graphics: GraphicsProtocol = .sixel, keymap: String = "default",
-         library: (any StudyLibrary)? = nil) {
+         library: (any StudyLibrary)? = nil, archive: (any ArchiveService)? = nil) {
         backend = HeadlessBackend(width: width, height: height)
         let resources = UIResources.load(profile: Profile(keymap: keymap), configDirectory: nil)
         let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
                                       provider: VolumePlaneProvider())
         var clockBox = { 0.0 }
         app = WorkstationApp(library: library ?? FolderLibrary(root: DemoFixture.root), renderer: renderer, backend: backend,
-                             resources: resources, today: "20261120", cellSize: (10, 20), clock: { clockBox() })
+                             resources: resources, today: "20261120", cellSize: (10, 20), archive: archive, clock: { clockBox() })
         clockBox = { [unowned self] in self.time }
         app.start()
+        app.settle()
         app.draw()
     }
 

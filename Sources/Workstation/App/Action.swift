@@ -12,6 +12,11 @@ public enum Action: Sendable {
     case tick(Double)
     case studiesLoaded([StudySummary], notice: String?)
     case studiesFailed(String)
+    /// The archive's answer to the worklist query (studies not in the store show as remote).
+    case archiveStudies([StudySummary])
+    case archiveFailed(String)
+    case retrieveProgress(studyID: String, received: Int, remaining: Int?)
+    case retrieveFinished(studyID: String, RetrieveSummary)
     case seriesListLoaded(studyID: String, [SeriesSummary])
     case seriesListFailed(studyID: String, String)
     /// A viewport's series is open (or failed): slice count of the viewport's current plane.
@@ -34,6 +39,12 @@ public enum Action: Sendable {
 /// Work the reducer asks for; the effect runner performs it and feeds back actions.
 public enum Effect: Sendable, Equatable {
     case loadStudies
+    /// Ask the configured archive for its recent studies (background).
+    case queryArchive(dateFrom: String?)
+    /// Fetch a study from the archive into the store (background; progress comes back).
+    case retrieve(studyID: String)
+    /// Stop background network work (Esc while a retrieve or query runs).
+    case cancelBackground
     case loadSeriesList(studyID: String)
     /// Open `seriesID` in viewport `viewport` for `plane` (reads headers, counts slices).
     case openViewport(viewport: Int, seriesID: String, plane: ViewPlane, obliqueAngle: Double)

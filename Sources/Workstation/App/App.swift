@@ -12,6 +12,8 @@ import Glibc
 public final class WorkstationApp {
     public private(set) var state: AppState
     public let library: any StudyLibrary
+    /// The configured archive (worklist query, retrieve); nil: the local store only.
+    public let archive: (any ArchiveService)?
     public let renderer: ScreenRenderer
     public let backend: any TerminalBackend
     private var resolver = KeyResolver()
@@ -26,8 +28,10 @@ public final class WorkstationApp {
     /// - Parameters:
     ///   - clock: seconds, monotonic (tests pass a fake one).
     public init(library: any StudyLibrary, renderer: ScreenRenderer, backend: any TerminalBackend, resources: UIResources,
-                today: String, cellSize: (width: Int, height: Int)?, clock: @escaping () -> Double = monotonicSeconds) {
+                today: String, cellSize: (width: Int, height: Int)?, archive: (any ArchiveService)? = nil,
+                clock: @escaping () -> Double = monotonicSeconds) {
         self.library = library
+        self.archive = archive
         self.renderer = renderer
         self.backend = backend
         self.clock = clock
@@ -40,6 +44,8 @@ public final class WorkstationApp {
         }
         s.graphicsName = renderer.graphics.rawValue
         s.protocols = resources.protocols
+        s.archiveName = archive?.name
+        if let a = archive { s.archiveStatus = "\(a.name): querying…" }
         s.defaultLayout = resources.layout
         if let w = resources.warnings.first {
             s.status = StatusMessage(text: w + (resources.warnings.count > 1 ? " (+\(resources.warnings.count - 1) more)" : ""), role: .warning)
@@ -49,7 +55,7 @@ public final class WorkstationApp {
 
     /// Loads the worklist; call once before `run` or `step`.
     public func start() {
-        perform([.loadStudies])
+        perform([.loadStudies] + (archive == nil ? [] : [.queryArchive(dateFrom: nil)]))
     }
 
     /// Runs until the user quits. Returns the process exit code.
@@ -188,6 +194,27 @@ public final class WorkstationApp {
                 openComparison(id)
             case let .openStudy(id):
                 openStudy(id)
+            case let .queryArchive(dateFrom):
+                guard let archive else { continue }
+                inbox.spawn { _, post in
+                    do { post(.archiveStudies(try archive.findStudies(dateFrom: dateFrom, limit: 500))) } catch {
+                        post(.archiveFailed("\(error)"))
+                    }
+                }
+            case let .retrieve(id):
+                guard let archive else { continue }
+                inbox.spawn { isCancelled, post in
+                    do {
+                        let summary = try archive.retrieve(study: id, isCancelled: isCancelled) { received, remaining in
+                            post(.retrieveProgress(studyID: id, received: received, remaining: remaining))
+                        }
+                        post(.retrieveFinished(studyID: id, summary))
+                    } catch {
+                        post(.retrieveFinished(studyID: id, RetrieveSummary(received: 0, skipped: 0, complete: false, message: "\(error)")))
+                    }
+                }
+            case .cancelBackground:
+                inbox.cancelAll()
             case .redraw:
                 backend.invalidate()
             case .quit:

@@ -24,6 +24,12 @@ public struct AppState: Sendable {
     public var quitting = false
     /// What the archive side is doing: nil when no archive is configured.
     public var archiveStatus: String?
+    /// The configured archive's name (nil: local store only).
+    public var archiveName: String?
+    /// Retrieves under way: received so far and what the archive says remains.
+    public var retrieving: [String: (received: Int, remaining: Int?)] = [:]
+    /// A study the user asked for that is still being retrieved, and what to do when it is in.
+    public var pendingOpen: (studyID: String, command: Command)?
     public var presets: [WindowPreset]
     public var protocols: [HangingProtocol] = []
     /// Layout of a viewer opened on one series (the profile's preference).

@@ -20,8 +20,63 @@ public enum Reducer {
         case let .showText(title, lines):
             state.viewer?.textPane = (title, lines, 0)
             return []
+        case let .archiveStudies(remote):
+            let local = Set(state.worklist.studies.filter { $0.state != .remote }.map(\.id))
+            state.worklist.studies = state.worklist.studies.filter { $0.state != .remote }
+                + remote.filter { !local.contains($0.id) }
+            state.archiveStatus = "\(state.archiveName ?? "archive"): \(remote.count) studies"
+            clampWorklist(&state)
+            return []
+        case let .archiveFailed(reason):
+            state.archiveStatus = "\(state.archiveName ?? "archive") offline"
+            state.worklist.notice = "Archive offline (\(reason)); the local store keeps working."
+            return []
+        case let .retrieveProgress(id, received, remaining):
+            state.retrieving[id] = (received, remaining)
+            let name = state.worklist.studies.first { $0.id == id }?.description ?? "study"
+            state.status = StatusMessage(text: "Retrieving \(name): \(received) received" + (remaining.map { ", \($0) to go" } ?? "")
+                                         + " (Esc cancels)", role: .accent)
+            var effects: [Effect] = []
+            if let p = state.pendingOpen, p.studyID == id, p.command == .open, state.screen == .worklist,
+               let s = state.worklist.studies.first(where: { $0.id == id }) {
+                // Progressive: the series browser opens with the first instance in the store.
+                state.browser = BrowserState(study: s)
+                state.screen = .browser
+                effects.append(.loadSeriesList(studyID: id))
+            } else if state.browser?.study.id == id, received % 8 == 1 || remaining == 0 {
+                effects.append(.loadSeriesList(studyID: id))
+            }
+            return effects
+        case let .retrieveFinished(id, summary):
+            state.retrieving[id] = nil
+            let name = state.worklist.studies.first { $0.id == id }?.description ?? "study"
+            state.status = summary.complete
+                ? StatusMessage(text: "Retrieved \(name): \(summary.received) instances" + (summary.skipped > 0 ? " (\(summary.skipped) already here)" : ""), role: .success)
+                : StatusMessage(text: summary.message ?? "retrieve incomplete", role: .warning)
+            var effects: [Effect] = [.loadStudies]
+            if state.browser?.study.id == id { effects.append(.loadSeriesList(studyID: id)) }
+            if let p = state.pendingOpen, p.studyID == id {
+                state.pendingOpen = nil
+                if summary.received + summary.skipped > 0 {
+                    switch p.command {
+                    case .view: effects.append(.openStudy(studyID: id))
+                    case .compare: effects.append(.openComparison(studyID: id))
+                    default: break
+                    }
+                }
+            }
+            if let v = state.viewer, v.studies.contains(where: { $0.id == id }) {
+                // New slices: the viewports of that study open again at the same place.
+                for (i, vp) in v.viewports.enumerated() {
+                    guard let sid = vp.seriesID, v.series.first(where: { $0.id == sid })?.studyID == id else { continue }
+                    effects.append(.openViewport(viewport: i, seriesID: sid, plane: vp.plane, obliqueAngle: vp.obliqueAngle))
+                }
+            }
+            return effects
         case let .studiesLoaded(studies, notice):
-            state.worklist.studies = studies
+            let local = Set(studies.map(\.id))
+            let remote = state.worklist.studies.filter { $0.state == .remote && !local.contains($0.id) }
+            state.worklist.studies = studies + remote
             state.worklist.loading = false
             state.worklist.notice = notice
             clampWorklist(&state)
@@ -184,9 +239,19 @@ public enum Reducer {
             if c == .open { state.worklist.filterInput = nil }
             return []
         }
+        if c == .open || c == .view || c == .compare, let s = selectedStudy(state), needsRetrieve(state, s) {
+            state.pendingOpen = (s.id, c)
+            guard state.retrieving[s.id] == nil else { return [] }
+            state.status = StatusMessage(text: "Retrieving \(s.description) from \(state.archiveName ?? "the archive")… (Esc cancels)", role: .accent)
+            return [.retrieve(studyID: s.id)]
+        }
         let count = state.worklist.table.arrange(worklistRows(state).rows).count
         let page = worklistVisibleRows(state)
         switch c {
+        case .back where !state.retrieving.isEmpty || state.pendingOpen != nil:
+            state.pendingOpen = nil
+            state.status = StatusMessage(text: "Cancelling the retrieve… what arrived stays in the store (partial)", role: .warning)
+            return [.cancelBackground]
         case .back:
             if !state.worklist.table.filter.isEmpty || state.worklist.todayOnly || state.worklist.unreadOnly || state.worklist.modality != nil {
                 clearFilters(&state)
@@ -211,7 +276,7 @@ public enum Reducer {
             state.worklist.table.ascending.toggle()
         case .refresh:
             state.worklist.loading = true
-            return [.loadStudies]
+            return [.loadStudies] + (state.archiveName == nil ? [] : [.queryArchive(dateFrom: state.worklist.todayOnly ? state.today : nil)])
         case .filterToday:
             state.worklist.todayOnly.toggle()
             state.worklist.table.selected = 0
@@ -283,6 +348,11 @@ public enum Reducer {
         case .back:
             state.screen = .worklist
             state.browser = nil
+            if state.retrieving[b.study.id] != nil {
+                state.pendingOpen = nil
+                state.status = StatusMessage(text: "Cancelling the retrieve… what arrived stays in the store (partial)", role: .warning)
+                return [.cancelBackground]
+            }
             return []
         case .up: b.table.move(by: -1, count: b.series.count, visibleRows: visible)
         case .down: b.table.move(by: 1, count: b.series.count, visibleRows: visible)
@@ -890,5 +960,13 @@ extension Reducer {
         return viewports.enumerated().compactMap { i, vp in
             vp.seriesID.map { .openViewport(viewport: i, seriesID: $0, plane: vp.plane, obliqueAngle: vp.obliqueAngle) }
         }
+    }
+}
+
+extension Reducer {
+    /// A study that is not (wholly) in the store and can be fetched.
+    static func needsRetrieve(_ state: AppState, _ s: StudySummary?) -> Bool {
+        guard let s, state.archiveName != nil else { return false }
+        return s.state == .remote || (s.state == .partial && s.source == state.archiveName)
     }
 }

@@ -1,0 +1,131 @@
+import DICOMCore
+import DICOMNetwork
+import Dispatch
+import NIOConcurrencyHelpers
+import StudyStore
+
+/// What the workstation asks of the configured archive: the worklist query and a retrieve
+/// into the local store. Blocking calls, made from background work (the inbox), never from
+/// the loop.
+public protocol ArchiveService: Sendable {
+    var name: String { get }
+    /// Studies at the archive from `dateFrom` (YYYYMMDD) on, newest first, at most `limit`.
+    func findStudies(dateFrom: String?, limit: Int) throws(WorkstationError) -> [StudySummary]
+    /// Fetches a study into the store; `progress(received, remaining)` after each instance.
+    /// `isCancelled` is checked as instances arrive: once true, the rest are refused.
+    func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
+                  progress: @escaping @Sendable (Int, Int?) -> Void) throws(WorkstationError) -> RetrieveSummary
+}
+
+public struct RetrieveSummary: Sendable, Equatable {
+    public var received: Int
+    public var skipped: Int
+    public var complete: Bool
+    public var message: String?
+}
+
+/// The archive over DIMSE: C-FIND at study level, C-GET or C-MOVE into the store.
+public struct DIMSEArchiveService: ArchiveService {
+    public let archive: ArchiveConfig.Archive
+    public let local: LocalAE
+    public let ownPort: Int
+    public let store: StudyStore
+
+    public init(archive: ArchiveConfig.Archive, local: LocalAE, ownPort: Int, store: StudyStore) {
+        self.archive = archive
+        self.local = local
+        self.ownPort = ownPort
+        self.store = store
+    }
+
+    public var name: String { archive.name }
+
+    public func findStudies(dateFrom: String?, limit: Int) throws(WorkstationError) -> [StudySummary] {
+        var keys = Identifier()
+        for t in [Tag.patientName, .patientID, .patientBirthDate, .patientSex, .studyTime, .accessionNumber,
+                  .modalitiesInStudy, .studyDescription, .studyInstanceUID, .numberOfStudyRelatedInstances, Tag(0x0020, 0x1206)] {
+            keys.set(t)
+        }
+        keys.set(.studyDate, dateFrom.map { $0 + "-" } ?? "")
+        let client = DICOMClient(remote: archive.remote(), local: local)
+        let request = keys
+        let matches: [DataSet] = try blocking { try await client.find(model: .studyRoot, level: .study, identifier: request, limit: limit) }
+        let name = archive.name
+        return matches.map { ds in
+            func s(_ t: Tag) -> String { ds.string(t).map(trimSpaces) ?? "" }
+            return StudySummary(id: s(.studyInstanceUID), patientName: s(.patientName), patientID: s(.patientID),
+                                birthDate: s(.patientBirthDate), sex: s(.patientSex), studyDate: s(.studyDate), studyTime: s(.studyTime),
+                                modalities: s(.modalitiesInStudy).split(separator: "\\").map { trimSpaces(String($0)) }.filter { !$0.isEmpty },
+                                description: s(.studyDescription), accession: s(.accessionNumber),
+                                seriesCount: ds.int(Tag(0x0020, 0x1206)) ?? 0,
+                                instanceCount: ds.int(.numberOfStudyRelatedInstances) ?? 0, source: name, state: .remote)
+        }.filter { !$0.id.isEmpty }
+    }
+
+    public func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
+                         progress: @escaping @Sendable (Int, Int?) -> Void) throws(WorkstationError) -> RetrieveSummary {
+        let sink: CancellableSink
+        do { sink = CancellableSink(inner: try StoreSink(store: store, source: archive.name), isCancelled: isCancelled) } catch {
+            throw WorkstationError("\(error)")
+        }
+        var request = RetrieveRequest(studyInstanceUID: study, method: archive.retrieve == .get ? .get : .move,
+                                      moveDestination: archive.moveDestination ?? local.aeTitle, movePort: archive.movePort ?? ownPort)
+        request.moveListenHost = "0.0.0.0"
+        let client = DICOMClient(remote: archive.remote(), local: local)
+        let req = request
+        let counter = NIOLockedValueBox(0)
+        let report: RetrieveReport = try blocking {
+            try await client.retrieve(req, sink: sink) { p, instance in
+                guard instance != nil else { return }
+                let n = counter.withLockedValue { $0 += 1; return $0 }
+                progress(n, p.remaining)
+            }
+        }
+        let r = report.result
+        let complete = report.isComplete && !isCancelled()
+        if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        var message: String?
+        if isCancelled() {
+            message = "retrieve cancelled after \(r.progress.received) instances; the study stays partial"
+        } else if !report.isComplete {
+            var why: [String] = []
+            if let e = r.error { why.append(e.description) }
+            if r.progress.failed > 0 { why.append("\(r.progress.failed) failed at the archive") }
+            if !report.missing.isEmpty { why.append("\(report.missing.count) instances missing") }
+            message = "retrieve incomplete: " + why.joined(separator: "; ")
+        }
+        return RetrieveSummary(received: r.progress.received, skipped: r.progress.skipped, complete: complete, message: message)
+    }
+
+    /// Runs async network code to completion from a background thread.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws(WorkstationError) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let box = NIOLockedValueBox<Result<T, any Error>?>(nil)
+        Task {
+            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch {
+                box.withLockedValue { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        switch box.withLockedValue({ $0 }) {
+        case .success(let v)?: return v
+        case .failure(let e)?: throw WorkstationError("\(archive.name): \(e)")
+        case nil: throw WorkstationError("\(archive.name): no answer")
+        }
+    }
+}
+
+/// Refuses further instances once the user cancelled (Esc): the archive's remaining
+/// sub-operations fail fast and the retrieve ends; nothing half-written is kept.
+struct CancellableSink: InstanceSink {
+    let inner: any InstanceSink
+    let isCancelled: @Sendable () -> Bool
+
+    func contains(sopInstanceUID: String) -> Bool { inner.contains(sopInstanceUID: sopInstanceUID) }
+
+    func begin(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) throws(NetworkError) -> any InstanceWriter {
+        if isCancelled() { throw NetworkError(.file("retrieve cancelled by the user")) }
+        return try inner.begin(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID)
+    }
+}
