@@ -350,3 +350,54 @@ import TerminalUI
         #expect(PriorRanking.rank(list, for: cur).map(\.id) == ["ct", "ct-old", "ct-later", "mr"])
     }
 }
+
+@Suite struct WorklistDateTests {
+    @Test func dateRangesAsTyped() {
+        #expect(DateRange.parse("20240101-20241231", today: "20261120")! == ("20240101", "20241231"))
+        #expect(DateRange.parse("20240101-", today: "20261120")! == ("20240101", nil))
+        #expect(DateRange.parse("-20241231", today: "20261120")! == (nil, "20241231"))
+        #expect(DateRange.parse("20240315", today: "20261120")! == ("20240315", "20240315"))
+        #expect(DateRange.parse("7d", today: "20261120")! == ("20261113", "20261120"))
+        #expect(DateRange.parse("3m", today: "20260115")! == ("20251017", "20260115"))
+        #expect(DateRange.parse("1y", today: "20240301")! == ("20230302", "20240301")) // 365 days across a leap day
+        #expect(DateRange.parse("", today: "20261120")! == (nil, nil))
+        #expect(DateRange.parse("2024-01-01", today: "20261120") == nil)
+        #expect(DateRange.parse("20241231-20240101", today: "20261120") == nil)
+        #expect(DateRange.shift("20240229", days: 1) == "20240301" && DateRange.shift("20250101", days: -1) == "20241231")
+    }
+
+    @Test func theDatePromptFiltersTheWorklist() {
+        var s = AppState(width: 120, height: 40, today: "20261120")
+        _ = Reducer.reduce(&s, .studiesLoaded(ReducerTests.studies(), notice: nil))
+        _ = Reducer.reduce(&s, .command(.filterDates))
+        #expect(s.prompt?.purpose == .dateRange)
+        for c in "20250102-" { _ = Reducer.reduce(&s, .key(.character(c))) }
+        _ = Reducer.reduce(&s, .key(.enter))
+        #expect(s.prompt == nil && s.worklist.dateFrom == "20250102" && s.worklist.dateTo == nil)
+        #expect(Reducer.worklistRows(s).studies.map(\.id).sorted() == ["1.1", "2.1"])
+        _ = Reducer.reduce(&s, .command(.filterDates))
+        for c in "bad" { _ = Reducer.reduce(&s, .key(.character(c))) }
+        _ = Reducer.reduce(&s, .key(.enter))
+        #expect(s.prompt != nil && s.status.role == .error)
+        _ = Reducer.reduce(&s, .key(.escape))
+        #expect(s.prompt == nil && s.worklist.dateFrom == "20250102")
+        _ = Reducer.reduce(&s, .command(.back)) // clears filters first
+        #expect(s.worklist.dateFrom == nil)
+    }
+}
+
+extension SyncTests {
+    @Test func compareAgainGoesToTheNextPriorAndCompareAllHangsThree() {
+        var s = comparison(priorStart: -100, sameFrame: true)
+        #expect(Reducer.reduce(&s, .command(.compare)) == [.openComparison(studyID: "c", priorRank: 1)])
+        #expect(Reducer.reduce(&s, .command(.compareAll)) == [.openComparisonAll(studyID: "c")])
+        let cur = StudySummary(id: "c", patientID: "P", studyDate: "20261120", modalities: ["CT"])
+        let priors = (1...3).map { k in
+            PriorWithSeries(study: StudySummary(id: "p\(k)", patientID: "P", studyDate: "202\(k)0101", modalities: ["CT"]),
+                            series: [SeriesSummary(id: "s\(k)", studyID: "p\(k)", modality: "CT", files: ["x"])])
+        }
+        let e = Reducer.reduce(&s, .comparisonAllLoaded(current: cur, currentSeries: [SeriesSummary(id: "cs", studyID: "c", modality: "CT", files: ["a"])],
+                                                        priors: priors))
+        #expect(s.viewer?.layout == .twoByTwo && s.viewer?.studies.count == 4 && e.count == 4)
+    }
+}

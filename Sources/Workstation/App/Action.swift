@@ -27,7 +27,10 @@ public enum Action: Sendable {
     /// A study to view with its hanging protocol: its series, and its prior's (if any).
     case studyLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary])
     /// A comparison's series lists arrived: open the current and the prior side by side.
-    case comparisonLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary])
+    case comparisonLoaded(current: StudySummary, prior: StudySummary?, currentSeries: [SeriesSummary], priorSeries: [SeriesSummary],
+                          priorRank: Int = 0, priorCount: Int = 1)
+    /// The current study and up to three priors, each with its series, for a 2×2 comparison.
+    case comparisonAllLoaded(current: StudySummary, currentSeries: [SeriesSummary], priors: [PriorWithSeries])
     case viewportFailed(viewport: Int, seriesID: String, String)
     /// The renderer reports what it drew (so that mouse positions map to the image).
     case rendered(viewport: Int, transform: ViewTransform, pixelScale: SIMD2<Double>, position: Double?)
@@ -54,10 +57,22 @@ public enum Effect: Sendable, Equatable {
     case showReports(studyID: String)
     /// Estimate the offset between two series' positions (different Frames of Reference).
     case register(from: String, to: String)
-    /// Load the series of a study and of its most relevant prior, then `comparisonLoaded`.
-    case openComparison(studyID: String)
+    /// Load the series of a study and of its prior of that rank (0: the most relevant), then
+    /// `comparisonLoaded`.
+    case openComparison(studyID: String, priorRank: Int = 0)
+    /// Load the study and up to three priors, then `comparisonAllLoaded`.
+    case openComparisonAll(studyID: String)
     /// Load the series of a study and of its most relevant prior, then `studyLoaded`.
     case openStudy(studyID: String)
     case redraw
     case quit
+}
+
+public struct PriorWithSeries: Sendable, Equatable {
+    public var study: StudySummary
+    public var series: [SeriesSummary]
+    public init(study: StudySummary, series: [SeriesSummary]) {
+        self.study = study
+        self.series = series
+    }
 }

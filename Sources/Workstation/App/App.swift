@@ -95,7 +95,7 @@ public final class WorkstationApp {
             dispatch(.mouse(e))
         default:
             // A text field being edited takes printable keys and editing keys itself.
-            if state.screen == .worklist, state.worklist.filterInput != nil, isTextKey(key) {
+            if (state.screen == .worklist && state.worklist.filterInput != nil || state.prompt != nil), isTextKey(key) {
                 dispatch(.key(key))
                 return
             }
@@ -190,8 +190,10 @@ public final class WorkstationApp {
                       let sb = v.series.first(where: { $0.id == b }) else { continue }
                 // Decoding every slice of two long series takes a moment: off the loop.
                 inbox.spawn { _, post in post(WorkstationApp.register(sa, sb)) }
-            case let .openComparison(id):
-                openComparison(id)
+            case let .openComparison(id, rank):
+                openComparison(id, rank: rank)
+            case let .openComparisonAll(id):
+                openComparisonAll(id)
             case let .openStudy(id):
                 openStudy(id)
             case let .queryArchive(dateFrom):
@@ -249,13 +251,28 @@ public final class WorkstationApp {
         }
     }
 
-    func openComparison(_ id: String) {
+    func openComparison(_ id: String, rank: Int) {
         guard let current = state.worklist.studies.first(where: { $0.id == id }) ?? state.viewer?.studies.first(where: { $0.id == id }) else { return }
         do {
-            let prior = try library.priors(of: current).first
+            let priors = try library.priors(of: current)
+            let r = priors.isEmpty ? 0 : rank % priors.count
+            let prior = priors.isEmpty ? nil : priors[r]
             let cs = try library.series(ofStudy: current.id)
             let ps = try prior.map { p throws(WorkstationError) in try library.series(ofStudy: p.id) } ?? []
-            dispatch(.comparisonLoaded(current: current, prior: prior, currentSeries: cs, priorSeries: ps))
+            dispatch(.comparisonLoaded(current: current, prior: prior, currentSeries: cs, priorSeries: ps,
+                                       priorRank: r, priorCount: priors.count))
+        } catch {
+            dispatch(.message(error.description, .error))
+        }
+    }
+
+    func openComparisonAll(_ id: String) {
+        guard let current = state.worklist.studies.first(where: { $0.id == id }) ?? state.viewer?.studies.first(where: { $0.id == id }) else { return }
+        do {
+            let priors = try library.priors(of: current).prefix(3).map { p throws(WorkstationError) in
+                PriorWithSeries(study: p, series: try library.series(ofStudy: p.id))
+            }
+            dispatch(.comparisonAllLoaded(current: current, currentSeries: try library.series(ofStudy: current.id), priors: priors))
         } catch {
             dispatch(.message(error.description, .error))
         }

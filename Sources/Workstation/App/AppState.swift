@@ -18,6 +18,8 @@ public struct AppState: Sendable {
     public var browser: BrowserState?
     public var viewer: ViewerState?
     public var dialog: Dialog?
+    /// A one-line question in a dialog (the date range); its answer goes to the reducer.
+    public var prompt: Prompt?
     public var help: HelpState?
     public var status = StatusMessage(text: "", role: .statusBar)
     public var hideIdentity = false
@@ -73,6 +75,9 @@ public struct WorklistState: Sendable {
     /// The text filter being edited (nil when not editing).
     public var filterInput: TextInput?
     public var todayOnly = false
+    /// Study Date range (YYYYMMDD, inclusive); nil ends are open.
+    public var dateFrom: String?
+    public var dateTo: String?
     public var unreadOnly = false
     public var modality: String?
     public var loading = true
@@ -96,6 +101,7 @@ public struct WorklistState: Sendable {
     public func candidates(today: String) -> [StudySummary] {
         studies.filter { s in
             (!todayOnly || s.studyDate == today) && (!unreadOnly || !s.isRead)
+                && (dateFrom.map { s.studyDate >= $0 } ?? true) && (dateTo.map { s.studyDate <= $0 } ?? true)
                 && (modality.map { s.modalities.contains($0) } ?? true)
         }
     }
@@ -226,6 +232,9 @@ public struct ViewerState: Sendable {
     public var syncNote: String?
     /// The hanging protocols that matched and the one applied (for cycling with a key).
     public var hanging: HangingState?
+    /// In a comparison: which prior (0 = most relevant) is shown, of how many.
+    public var priorRank: Int?
+    public var priorCount = 0
     public var viewports: [ViewportState]
     public var focused = 0
     public var cine = false
@@ -259,4 +268,57 @@ public struct HangingState: Sendable {
     public var prior: StudySummary?
     public var currentSeries: [SeriesSummary]
     public var priorSeries: [SeriesSummary]
+}
+
+public struct Prompt: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable { case dateRange }
+    public var purpose: Purpose
+    public var title: String
+    public var hint: String
+    public var input: TextInput
+}
+
+/// Date ranges as typed in the worklist: "20240101-20241231", "20240101-", "-20241231",
+/// "20240315" (one day), "7d" / "3m" / "1y" (up to today), "" (no range).
+public enum DateRange {
+    public static func parse(_ text: String, today: String) -> (from: String?, to: String?)? {
+        let t = text.filter { $0 != " " }.lowercased()
+        if t.isEmpty { return (nil, nil) }
+        func isDate(_ s: Substring) -> Bool { s.count == 8 && s.allSatisfy(\.isNumber) }
+        if let unit = t.last, "dmy".contains(unit), let n = Int(t.dropLast()), n >= 0, n < 100_000 {
+            let days = unit == "d" ? n : unit == "m" ? n * 30 : n * 365
+            return (shift(today, days: -days), today)
+        }
+        if let dash = t.firstIndex(of: "-") {
+            let a = t[..<dash], b = t[t.index(after: dash)...]
+            guard a.isEmpty || isDate(a), b.isEmpty || isDate(b), !(a.isEmpty && b.isEmpty) else { return nil }
+            if !a.isEmpty, !b.isEmpty, a > b { return nil }
+            return (a.isEmpty ? nil : String(a), b.isEmpty ? nil : String(b))
+        }
+        return isDate(t[...]) ? (t, t) : nil
+    }
+
+    /// YYYYMMDD moved by `days` (proleptic Gregorian calendar, via the day number).
+    public static func shift(_ date: String, days: Int) -> String {
+        let c = Array(date.utf8).map { Int($0) - 48 }
+        guard c.count == 8, c.allSatisfy({ (0...9).contains($0) }) else { return date }
+        let y = c[0] * 1000 + c[1] * 100 + c[2] * 10 + c[3], m = c[4] * 10 + c[5], d = c[6] * 10 + c[7]
+        // Days from civil (H. Hinnant's algorithm) and back.
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let z = era * 146097 + doe - 719468 + days + 719468
+        let era2 = (z >= 0 ? z : z - 146096) / 146097
+        let doe2 = z - era2 * 146097
+        let yoe2 = (doe2 - doe2 / 1460 + doe2 / 36524 - doe2 / 146096) / 365
+        let doy2 = doe2 - (365 * yoe2 + yoe2 / 4 - yoe2 / 100)
+        let mp = (5 * doy2 + 2) / 153
+        let d2 = doy2 - (153 * mp + 2) / 5 + 1
+        let m2 = mp < 10 ? mp + 3 : mp - 9
+        let y2 = yoe2 + era2 * 400 + (m2 <= 2 ? 1 : 0)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return String(y2) + two(m2) + two(d2)
+    }
 }

@@ -36,6 +36,7 @@ public enum Command: String, Sendable, CaseIterable {
     case compare
     case sync, syncViewport = "sync_viewport", linkWindow = "link_window", linkZoom = "link_zoom", align
     case view, nextProtocol = "next_protocol"
+    case compareAll = "compare_all", filterDates = "filter_dates"
 
     public static let presetCommands: [Command] = [.preset1, .preset2, .preset3, .preset4, .preset5, .preset6, .preset7, .preset8, .preset9]
 
@@ -57,6 +58,8 @@ public enum Command: String, Sendable, CaseIterable {
             .init("filter_modality", "Cycle the modality filter"), .init("clear_filters", "Clear all filters"),
             .init("toggle_read", "Mark read / unread"), .init("pin", "Pin / unpin (never evicted from the cache)"),
             .init("compare", "Open with the most relevant prior, side by side"),
+            .init("compare_all", "Open with up to three priors (2×2)"),
+            .init("filter_dates", "Filter by a date range (20240101-20241231, 20240101-, 7d, 3m)"),
         ]),
         (context: "browser", entries: [
             .init("up", "Previous series"), .init("down", "Next series"), .init("first", "First series"), .init("last", "Last series"),
@@ -90,7 +93,8 @@ public enum Command: String, Sendable, CaseIterable {
             .init("measure_ellipse", "Ellipse ROI (place 2 corners)"), .init("measure_rectangle", "Rectangle ROI (place 2 corners)"),
             .init("measure_angle", "Measure an angle (place 3 points)"), .init("clear_measurements", "Clear the measurements"),
             .init("tags", "DICOM tags of this image"), .init("report", "Structured reports in this study"),
-            .init("compare", "Compare with the most relevant prior"),
+            .init("compare", "Compare with the most relevant prior (again: the next prior)"),
+            .init("compare_all", "Compare with up to three priors (2×2)"),
             .init("sync", "Synchronised scrolling across viewports on / off"),
             .init("sync_viewport", "This viewport follows the others / stays put"),
             .init("link_window", "Link window/level across viewports of one modality"),

@@ -129,12 +129,22 @@ public enum Reducer {
             }
             let hanging = HangingState(matches: matches, index: 0, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
             return hang(&state, current: current, hanging: hanging)
-        case let .comparisonLoaded(current, prior, currentSeries, priorSeries):
+        case let .comparisonLoaded(current, prior, currentSeries, priorSeries, rank, count):
             guard let prior else {
                 state.status = StatusMessage(text: "No prior study of this patient in the store", role: .warning)
                 return []
             }
-            return openComparison(&state, current: current, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
+            let effects = openComparison(&state, current: current, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
+            if state.viewer != nil, !effects.isEmpty {
+                state.viewer!.priorRank = rank
+                state.viewer!.priorCount = count
+                if count > 1 {
+                    state.status = StatusMessage(text: "Comparing with the prior of \(formatDate(prior.studyDate)) (\(rank + 1) of \(count): c next, C three at once); scrolling is synchronised", role: .statusBar)
+                }
+            }
+            return effects
+        case let .comparisonAllLoaded(current, currentSeries, priors):
+            return openComparisonAll(&state, current: current, currentSeries: currentSeries, priors: priors)
         case let .viewportFailed(i, seriesID, message):
             guard var v = state.viewer, i < v.viewports.count, v.viewports[i].seriesID == seriesID else { return [] }
             v.viewports[i].loading = false
@@ -164,6 +174,11 @@ public enum Reducer {
 
     static func command(_ state: inout AppState, _ c: Command) -> [Effect] {
         // Overlays take keys first.
+        if state.prompt != nil {
+            if c == .back { state.prompt = nil }
+            if c == .quit { state.quitting = true; return [.quit] }
+            return []
+        }
         if state.dialog != nil {
             if c == .back || c == .open || c == .quit { state.dialog = nil }
             return []
@@ -253,7 +268,8 @@ public enum Reducer {
             state.status = StatusMessage(text: "Cancelling the retrieve… what arrived stays in the store (partial)", role: .warning)
             return [.cancelBackground]
         case .back:
-            if !state.worklist.table.filter.isEmpty || state.worklist.todayOnly || state.worklist.unreadOnly || state.worklist.modality != nil {
+            if !state.worklist.table.filter.isEmpty || state.worklist.todayOnly || state.worklist.unreadOnly || state.worklist.modality != nil
+                || state.worklist.dateFrom != nil || state.worklist.dateTo != nil {
                 clearFilters(&state)
                 return []
             }
@@ -311,6 +327,15 @@ public enum Reducer {
                 effects.append(.setRead(studyID: s.id, true))
             }
             return effects
+        case .compareAll:
+            guard let s = selectedStudy(state) else { return [] }
+            return [.openComparisonAll(studyID: s.id)]
+        case .filterDates:
+            let current = [state.worklist.dateFrom ?? "", state.worklist.dateTo ?? ""]
+            state.prompt = Prompt(purpose: .dateRange, title: "Study dates",
+                                  hint: "20240101-20241231, 20240101-, -20241231, 20240315, 7d, 3m, 1y; empty: all dates",
+                                  input: TextInput(current == ["", ""] ? "" : current.joined(separator: "-")))
+            return []
         case .view:
             guard let s = selectedStudy(state) else { return [] }
             if !s.isRead { setStudy(&state, s.id) { $0.isRead = true } }
@@ -328,6 +353,8 @@ public enum Reducer {
 
     static func clearFilters(_ state: inout AppState) {
         state.worklist.table.filter = ""
+        state.worklist.dateFrom = nil
+        state.worklist.dateTo = nil
         state.worklist.todayOnly = false
         state.worklist.unreadOnly = false
         state.worklist.modality = nil
@@ -599,7 +626,10 @@ public enum Reducer {
         case .report:
             return [.showReports(studyID: v.study.id)]
         case .compare:
-            return [.openComparison(studyID: v.study.id)]
+            // In a comparison, again: the next prior.
+            return [.openComparison(studyID: v.study.id, priorRank: v.priorRank.map { $0 + 1 } ?? 0)]
+        case .compareAll:
+            return [.openComparisonAll(studyID: v.study.id)]
         case .nextProtocol:
             guard var h = v.hanging, h.matches.count > 1 else {
                 state.status = StatusMessage(text: "No other hanging protocol matches this study", role: .warning)
@@ -671,6 +701,31 @@ public enum Reducer {
     // MARK: keys, mouse, cine
 
     static func textKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+        if var prompt = state.prompt {
+            switch key {
+            case .escape:
+                state.prompt = nil
+            case .enter:
+                switch prompt.purpose {
+                case .dateRange:
+                    guard let r = DateRange.parse(prompt.input.text, today: state.today) else {
+                        state.status = StatusMessage(text: "Not a date range: \(prompt.input.text) (e.g. 20240101-20241231 or 7d)", role: .error)
+                        return []
+                    }
+                    state.worklist.dateFrom = r.from
+                    state.worklist.dateTo = r.to
+                    state.worklist.table.selected = 0
+                    state.prompt = nil
+                    clampWorklist(&state)
+                    state.status = StatusMessage(text: r.from == nil && r.to == nil ? "All dates"
+                                                 : "Dates \(r.from.map(formatDate) ?? "…") to \(r.to.map(formatDate) ?? "…")", role: .statusBar)
+                }
+            default:
+                prompt.input.handle(key)
+                state.prompt = prompt
+            }
+            return []
+        }
         if state.screen == .worklist, var input = state.worklist.filterInput {
             if key == .enter {
                 state.worklist.filterInput = nil
@@ -892,6 +947,41 @@ extension Reducer {
         state.status = StatusMessage(text: "Comparing with the prior of \(formatDate(prior.studyDate)); scrolling is synchronised (l toggles)", role: .statusBar)
         return [.openViewport(viewport: 0, seriesID: c.id, plane: .acquired, obliqueAngle: 30),
                 .openViewport(viewport: 1, seriesID: p.id, plane: .acquired, obliqueAngle: 30)]
+    }
+
+    /// The current study beside up to three priors in 2×2, all synchronised.
+    static func openComparisonAll(_ state: inout AppState, current: StudySummary, currentSeries: [SeriesSummary],
+                                  priors: [PriorWithSeries]) -> [Effect] {
+        let cs = HangingProtocols.imageSeries(currentSeries)
+        guard let c = cs.max(by: { $0.files.count < $1.files.count }) else {
+            state.status = StatusMessage(text: "The current study has no images in the store", role: .warning)
+            return []
+        }
+        var viewports = [ViewportState(seriesID: c.id)]
+        var studies = [current]
+        var series = cs
+        for p in priors.prefix(3) {
+            let ps = HangingProtocols.imageSeries(p.series)
+            guard let best = ps.max(by: { match($0, c) < match($1, c) }) else { continue }
+            viewports.append(ViewportState(seriesID: best.id))
+            studies.append(p.study)
+            series += ps
+        }
+        guard viewports.count > 1 else {
+            state.status = StatusMessage(text: "No prior study of this patient with images in the store", role: .warning)
+            return []
+        }
+        for i in viewports.indices { viewports[i].loading = true }
+        var v = ViewerState(study: current, series: series, viewports: viewports, studies: studies)
+        v.layout = viewports.count == 2 ? .oneByTwo : .twoByTwo
+        while v.viewports.count < v.layout.viewportCount { v.viewports.append(ViewportState()) }
+        state.viewer = v
+        state.screen = .viewer
+        state.status = StatusMessage(text: "Current with \(viewports.count - 1) prior\(viewports.count == 2 ? "" : "s"): "
+                                     + studies.dropFirst().map { formatDate($0.studyDate) }.joined(separator: ", ") + "; synchronised", role: .statusBar)
+        return viewports.enumerated().compactMap { i, vp in
+            vp.seriesID.map { .openViewport(viewport: i, seriesID: $0, plane: .acquired, obliqueAngle: vp.obliqueAngle) }
+        }
     }
 
     /// How well a prior series matches a current one (higher is better).

@@ -81,6 +81,10 @@ public final class ScreenRenderer {
                 .draw(into: &buf, area: Rect(x: 0, y: 1, width: state.width, height: state.height - 2), theme: theme)
             images = images.filter { !$0.rect.intersects(Rect(x: 0, y: 1, width: state.width, height: state.height - 2)) }
         }
+        if let p = state.prompt {
+            Dialog(title: p.title, lines: [p.hint], buttons: [], input: p.input).draw(into: &buf, area: buf.bounds, theme: theme)
+            images = []
+        }
         if let d = state.dialog {
             d.draw(into: &buf, area: buf.bounds, theme: theme)
             images = []

@@ -35,6 +35,7 @@ enum Views {
         if w.todayOnly { filters.append("today") }
         if w.unreadOnly { filters.append("unread") }
         if let m = w.modality { filters.append(m) }
+        if w.dateFrom != nil || w.dateTo != nil { filters.append("\(w.dateFrom.map(formatDate) ?? "…")–\(w.dateTo.map(formatDate) ?? "…")") }
         if !w.table.filter.isEmpty, w.filterInput == nil { filters.append("\"\(w.table.filter)\"") }
         let count = w.loading ? "loading…" : "\(order.count) of \(w.studies.count) studies"
         titleBar(&buf, state, theme: theme, left: "Worklist · \(count)" + (filters.isEmpty ? "" : " · " + filters.joined(separator: " · ")),
