@@ -94,6 +94,9 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions, sto
     let backend = try NcursesBackend(trueColor: caps?.trueColor ?? (env["COLORTERM"] == "truecolor" || env["COLORTERM"] == "24bit"))
     let renderer = ScreenRenderer(theme: resources.theme, keymap: resources.keymap, graphics: graphics,
                                   multiplexer: caps?.multiplexer ?? .none, provider: VolumePlaneProvider())
+    do { renderer.overlayLayout = try OverlayLayout.fromConfig(configPath.flatMap(readTextFile), file: configPath) } catch {
+        resources.warnings.append("\(error); using the standard overlay")
+    }
     let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
                              today: todayString(), cellSize: cell ?? (10, 20), archive: archiveService)
     let code = app.run()

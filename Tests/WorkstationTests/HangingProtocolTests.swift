@@ -129,3 +129,26 @@ extension ScreenTests {
         #expect(h.app.state.viewer!.layout == .single)
     }
 }
+
+@Suite struct OverlayLayoutTests {
+    @Test func cornersFromConfig() throws {
+        let l = try OverlayLayout.fromConfig("[overlay]\ntop_left = [\"study\"]\nbottom_right = []\n", file: "config.toml")
+        #expect(l.topLeft == [.study] && l.bottomRight.isEmpty && l.topRight == OverlayLayout.standard.topRight)
+        #expect(try OverlayLayout.fromConfig(nil, file: nil) == .standard)
+        do {
+            _ = try OverlayLayout.fromConfig("[overlay]\n\ntop_left = [\"age\"]\n", file: "config.toml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("config.toml:3: key 'overlay.top_left': unknown field 'age'"))
+        }
+    }
+
+    @Test func theViewerFollowsTheLayout() {
+        let h = TestHarness(width: 120, height: 30, graphics: .blocks)
+        h.app.renderer.overlayLayout = OverlayLayout(topLeft: [.window], topRight: [], bottomLeft: [.patient], bottomRight: [])
+        h.press("Enter", "Enter")
+        #expect(h.row(1).hasPrefix("W 400 L 40"))
+        #expect(h.row(28).hasPrefix("DEMO, PHANTOM"))
+        #expect(!h.screen.contains("Zoom ×"))
+    }
+}

@@ -230,3 +230,47 @@ public func listTOMLFiles(_ path: String) -> [String] {
     }
     return out.sorted()
 }
+
+/// The four corners of a viewport's overlay, as lists of fields from the top of each corner.
+///
+///     [overlay]                      # config.toml
+///     top_left = ["patient", "ids"]
+///     top_right = ["study", "series"]
+///     bottom_left = ["slice", "value"]
+///     bottom_right = ["window", "zoom"]
+public struct OverlayLayout: Sendable, Equatable {
+    public enum Field: String, Sendable, CaseIterable {
+        case patient, ids, study, series, slice, value, window, zoom
+    }
+    public var topLeft: [Field]
+    public var topRight: [Field]
+    public var bottomLeft: [Field]
+    public var bottomRight: [Field]
+
+    public static let standard = OverlayLayout(topLeft: [.patient, .ids], topRight: [.study, .series],
+                                               bottomLeft: [.slice, .value], bottomRight: [.window, .zoom])
+
+    /// The `[overlay]` table of config.toml text (the standard layout when there is none).
+    public static func fromConfig(_ text: String?, file: String?) throws(ConfigError) -> OverlayLayout {
+        guard let text, let section = try ConfigSection.parse(text, file: file).section("overlay") else { return .standard }
+        try section.checkKeys(["top_left", "top_right", "bottom_left", "bottom_right"])
+        func fields(_ key: String, _ fallback: [Field]) throws(ConfigError) -> [Field] {
+            guard let names = try section.strings(key) else { return fallback }
+            var out: [Field] = []
+            for n in names {
+                guard let f = Field(rawValue: n) else {
+                    throw ConfigError("unknown field '\(n)' (known: \(Field.allCases.map(\.rawValue).joined(separator: ", ")))",
+                                      file: file, line: section.table.entry(key)?.line, key: "overlay.\(key)")
+                }
+                out.append(f)
+            }
+            guard out.count <= 3 else {
+                throw ConfigError("at most 3 fields per corner", file: file, line: section.table.entry(key)?.line, key: "overlay.\(key)")
+            }
+            return out
+        }
+        return OverlayLayout(topLeft: try fields("top_left", standard.topLeft), topRight: try fields("top_right", standard.topRight),
+                             bottomLeft: try fields("bottom_left", standard.bottomLeft),
+                             bottomRight: try fields("bottom_right", standard.bottomRight))
+    }
+}

@@ -21,6 +21,8 @@ public final class ScreenRenderer {
 
     public var theme: Theme
     public var keymap: Keymap
+    /// Which overlay fields go in which corner (config.toml [overlay]).
+    public var overlayLayout = OverlayLayout.standard
     public let graphics: GraphicsProtocol
     public let multiplexer: Multiplexer
     public let provider: any PlaneProvider
@@ -405,12 +407,13 @@ public final class ScreenRenderer {
             let sw = min(CellWidth.of(str), w / 2 - 1)
             buf.put(str, x: r.maxX - sw, y: r.y + line, style: style, maxWidth: sw)
         }
+        // Every field's text; the layout (config.toml [overlay]) says which corner shows which.
+        var fields: [OverlayLayout.Field: (String, Style)] = [:]
         let name = state.hideIdentity ? "(patient hidden)" : displayName(s.patientName)
-        left(0, (focused ? "▶ " : "") + name, focused ? theme[.accent].withOverlayBackground(text) : text)
-        if !state.hideIdentity { left(1, "\(s.patientID) \(formatDate(s.birthDate)) \(s.sex)", dim) }
-        right(0, "\(s.description) \(formatDate(s.studyDate))", text)
-        right(1, "Se \(series?.number.map(String.init) ?? "?") \(series?.description ?? "")", dim)
-        let bottom = r.height - 1
+        fields[.patient] = (name, text)
+        if !state.hideIdentity { fields[.ids] = ("\(s.patientID) \(formatDate(s.birthDate)) \(s.sex)", dim) }
+        fields[.study] = ("\(s.description) \(formatDate(s.studyDate))", text)
+        fields[.series] = ("Se \(series?.number.map(String.init) ?? "?") \(series?.description ?? "")", dim)
         var slice = "\(vp.plane == .acquired ? "Im" : vp.plane.rawValue.capitalized) \(vp.index + 1)/\(vp.count)"
         slice += " · \(fmt1(plane.position)) mm"
         if let th = plane.thickness { slice += " · th \(fmt1(th))" }
@@ -418,7 +421,7 @@ public final class ScreenRenderer {
         if v.layout.viewportCount > 1, v.sync {
             if !vp.syncEnabled { slice += " · unlinked" } else if let d = vp.syncDistance, d >= 0.05 { slice += " · Δ \(fmt1(d)) mm" }
         }
-        left(bottom - 1, slice, text)
+        fields[.slice] = (slice, text)
         // The value under the cursor.
         if let c = v.cursor, index == v.focused, let srcPoint = vp.toSource(c) {
             let src = (x: srcPoint.x, y: srcPoint.y)
@@ -426,18 +429,28 @@ public final class ScreenRenderer {
             if let value = plane.value(x: xi, y: yi) {
                 let pos = plane.patientPosition(x: src.x, y: src.y)
                 let unit = plane.modality == "CT" ? "HU" : "value"
-                left(bottom, "\(unit) \(fmt1(Double(value))) · (\(xi), \(yi)) · \(lps(pos))", text)
+                fields[.value] = ("\(unit) \(fmt1(Double(value))) · (\(xi), \(yi)) · \(lps(pos))", text)
             }
         }
         var wl = "W \(fmt1(window.width)) L \(fmt1(window.center))"
         if let n = vp.windowName { wl += " \(n)" }
         if vp.invert { wl += " inv" }
-        right(bottom - 1, wl, text)
+        fields[.window] = (wl, text)
         var zoom = "Zoom ×\(fmt2(vp.zoom))"
         if vp.quarterTurns != 0 { zoom += " rot \(vp.quarterTurns * 90)°" }
         if vp.flipHorizontal { zoom += " ⇋" }
         if vp.flipVertical { zoom += " ⇵" }
-        right(bottom, zoom, dim)
+        fields[.zoom] = (zoom, dim)
+        let bottom = r.height - 1
+        let layout = overlayLayout
+        if focused, let first = layout.topLeft.first, let (t, _) = fields[first] {
+            fields[first] = ("▶ " + t, theme[.accent].withOverlayBackground(text))
+        }
+        for (k, f) in layout.topLeft.enumerated() { if let (t, st) = fields[f] { left(k, t, st) } }
+        for (k, f) in layout.topRight.enumerated() { if let (t, st) = fields[f] { right(k, t, st) } }
+        for (k, f) in layout.bottomLeft.enumerated() { if let (t, st) = fields[f] { left(bottom - layout.bottomLeft.count + 1 + k, t, st) } }
+        for (k, f) in layout.bottomRight.enumerated() { if let (t, st) = fields[f] { right(bottom - layout.bottomRight.count + 1 + k, t, st) } }
+        if focused, layout.topLeft.isEmpty { buf.put("▶", x: r.x, y: r.y, style: theme[.accent]) }
         if t.viewportWidth > 40, t.viewportHeight > 20 {
             let length = Self.scaleBarLength(t)
             let label = length >= 10 ? "\(fmt1(length / 10)) cm" : "\(fmt1(length)) mm"
