@@ -14,7 +14,7 @@ struct FakeArchive: ArchiveService {
     var offline = false
     var name: String { "PACS" }
 
-    func findStudies(dateFrom: String?, limit: Int) throws(WorkstationError) -> [Workstation.StudySummary] {
+    func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [Workstation.StudySummary] {
         if offline { throw WorkstationError("PACS: connection refused (127.0.0.1:1)") }
         return [study]
     }
@@ -70,5 +70,43 @@ struct FakeArchive: ArchiveService {
         #expect(h.row(0).contains("PACS offline"))
         #expect(h.row(1).contains("Archive offline (PACS: connection refused (127.0.0.1:1)); the local store keeps working."))
         #expect(h.app.state.worklist.studies.isEmpty)
+    }
+}
+
+/// The archive holds the demo's prior; the store only the current.
+struct PriorArchive: ArchiveService {
+    let store: StudyStore
+    var name: String { "PACS" }
+    static let prior = Workstation.StudySummary(id: "2.25.1729.2", patientName: "DEMO^PHANTOM", patientID: "SIXRAY-DEMO-1",
+                                                studyDate: "20250611", modalities: ["CT"], description: "CT ABDOMEN (prior)",
+                                                source: "PACS", state: .remote)
+
+    func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [Workstation.StudySummary] {
+        patientID == nil || patientID == "SIXRAY-DEMO-1" ? [Self.prior] : []
+    }
+
+    func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
+                  progress: @escaping @Sendable (Int, Int?) -> Void) throws(WorkstationError) -> RetrieveSummary {
+        let r = store.importFiles([DemoFixture.root + "/prior"], source: "PACS")
+        progress(r.imported, 0)
+        return RetrieveSummary(received: r.imported, skipped: 0, complete: true, message: nil)
+    }
+}
+
+extension ArchiveWorkflowTests {
+    @Test func compareFetchesThePriorFromTheArchiveWhenTheStoreHasNone() throws {
+        var template = Array("/tmp/sixray-prior-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        defer { _ = system("rm -rf '\(dir)'") }
+        let store = try StudyStore.open(root: dir + "/store")
+        _ = store.importFiles([DemoFixture.root + "/current"], source: "demo")
+        let h = TestHarness(width: 140, height: 40, graphics: .blocks, library: StoreLibrary(store: store),
+                            archive: PriorArchive(store: store))
+        // The worklist shows the local current and the archive's prior.
+        #expect(h.app.state.worklist.studies.map(\.state).sorted { $0.rawValue < $1.rawValue } == [.complete, .remote])
+        h.press("Home", "c")
+        let v = try #require(h.app.state.viewer)
+        #expect(v.layout == .oneByTwo && v.studies.map(\.description) == ["CT ABDOMEN (current)", "CT ABDOMEN (prior)"])
+        #expect(try store.study("2.25.1729.2")?.instanceCount == 30)
     }
 }

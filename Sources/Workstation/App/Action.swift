@@ -16,6 +16,8 @@ public enum Action: Sendable {
     case archiveStudies([StudySummary])
     case archiveFailed(String)
     case retrieveProgress(studyID: String, received: Int, remaining: Int?)
+    /// The archive holds a prior for a comparison the user asked for; it is being fetched.
+    case priorFound(priorID: String, currentID: String)
     case retrieveFinished(studyID: String, RetrieveSummary)
     case seriesListLoaded(studyID: String, [SeriesSummary])
     case seriesListFailed(studyID: String, String)
@@ -48,6 +50,10 @@ public enum Effect: Sendable, Equatable {
     case retrieve(studyID: String)
     /// Stop background network work (Esc while a retrieve or query runs).
     case cancelBackground
+    /// Find the patient's other studies at the archive and fetch the most relevant ones that
+    /// are not in the store (one at a time, in the background); `thenCompare`: open the
+    /// comparison when the first has arrived.
+    case fetchPriors(studyID: String, limit: Int, thenCompare: Bool)
     case loadSeriesList(studyID: String)
     /// Open `seriesID` in viewport `viewport` for `plane` (reads headers, counts slices).
     case openViewport(viewport: Int, seriesID: String, plane: ViewPlane, obliqueAngle: Double)

@@ -199,7 +199,7 @@ public final class WorkstationApp {
             case let .queryArchive(dateFrom):
                 guard let archive else { continue }
                 inbox.spawn { _, post in
-                    do { post(.archiveStudies(try archive.findStudies(dateFrom: dateFrom, limit: 500))) } catch {
+                    do { post(.archiveStudies(try archive.findStudies(dateFrom: dateFrom, patientID: nil, limit: 500))) } catch {
                         post(.archiveFailed("\(error)"))
                     }
                 }
@@ -217,6 +217,33 @@ public final class WorkstationApp {
                 }
             case .cancelBackground:
                 inbox.cancelAll()
+            case let .fetchPriors(id, limit, thenCompare):
+                guard let archive, let current = state.worklist.studies.first(where: { $0.id == id })
+                        ?? state.viewer?.studies.first(where: { $0.id == id }), !current.patientID.isEmpty else { continue }
+                let held = Set((try? library.studies())?.filter { $0.state == .complete }.map(\.id) ?? [])
+                inbox.spawn { isCancelled, post in
+                    guard let found = try? archive.findStudies(dateFrom: nil, patientID: current.patientID, limit: 50) else {
+                        if thenCompare { post(.message("\(archive.name) did not answer; no prior to compare", .warning)) }
+                        return
+                    }
+                    let priors = PriorRanking.rank(found.filter { $0.id != current.id && !held.contains($0.id) }, for: current).prefix(limit)
+                    if priors.isEmpty {
+                        if thenCompare { post(.message("No prior of this patient at \(archive.name) either", .warning)) }
+                        return
+                    }
+                    if thenCompare, let first = priors.first { post(.priorFound(priorID: first.id, currentID: current.id)) }
+                    // One at a time: prefetching never takes more than one association's share.
+                    for p in priors where !isCancelled() {
+                        do {
+                            let summary = try archive.retrieve(study: p.id, isCancelled: isCancelled) { received, remaining in
+                                post(.retrieveProgress(studyID: p.id, received: received, remaining: remaining))
+                            }
+                            post(.retrieveFinished(studyID: p.id, summary))
+                        } catch {
+                            post(.retrieveFinished(studyID: p.id, RetrieveSummary(received: 0, skipped: 0, complete: false, message: "\(error)")))
+                        }
+                    }
+                }
             case .redraw:
                 backend.invalidate()
             case .quit:

@@ -32,6 +32,8 @@ public struct AppState: Sendable {
     public var retrieving: [String: (received: Int, remaining: Int?)] = [:]
     /// A study the user asked for that is still being retrieved, and what to do when it is in.
     public var pendingOpen: (studyID: String, command: Command)?
+    /// A comparison waiting for its prior to arrive from the archive: (prior, current).
+    public var pendingComparison: (priorID: String, currentID: String)?
     public var presets: [WindowPreset]
     public var protocols: [HangingProtocol] = []
     /// Layout of a viewer opened on one series (the profile's preference).

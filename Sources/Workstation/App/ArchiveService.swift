@@ -9,8 +9,9 @@ import StudyStore
 /// the loop.
 public protocol ArchiveService: Sendable {
     var name: String { get }
-    /// Studies at the archive from `dateFrom` (YYYYMMDD) on, newest first, at most `limit`.
-    func findStudies(dateFrom: String?, limit: Int) throws(WorkstationError) -> [StudySummary]
+    /// Studies at the archive from `dateFrom` (YYYYMMDD) on, of one patient when `patientID` is
+    /// given, at most `limit`.
+    func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [StudySummary]
     /// Fetches a study into the store; `progress(received, remaining)` after each instance.
     /// `isCancelled` is checked as instances arrive: once true, the rest are refused.
     func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
@@ -40,13 +41,14 @@ public struct DIMSEArchiveService: ArchiveService {
 
     public var name: String { archive.name }
 
-    public func findStudies(dateFrom: String?, limit: Int) throws(WorkstationError) -> [StudySummary] {
+    public func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [StudySummary] {
         var keys = Identifier()
-        for t in [Tag.patientName, .patientID, .patientBirthDate, .patientSex, .studyTime, .accessionNumber,
+        for t in [Tag.patientName, .patientBirthDate, .patientSex, .studyTime, .accessionNumber,
                   .modalitiesInStudy, .studyDescription, .studyInstanceUID, .numberOfStudyRelatedInstances, Tag(0x0020, 0x1206)] {
             keys.set(t)
         }
         keys.set(.studyDate, dateFrom.map { $0 + "-" } ?? "")
+        keys.set(.patientID, patientID ?? "")
         let client = DICOMClient(remote: archive.remote(), local: local)
         let request = keys
         let matches: [DataSet] = try blocking { try await client.find(model: .studyRoot, level: .study, identifier: request, limit: limit) }

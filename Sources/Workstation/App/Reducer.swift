@@ -31,6 +31,9 @@ public enum Reducer {
             state.archiveStatus = "\(state.archiveName ?? "archive") offline"
             state.worklist.notice = "Archive offline (\(reason)); the local store keeps working."
             return []
+        case let .priorFound(priorID, currentID):
+            state.pendingComparison = (priorID, currentID)
+            return []
         case let .retrieveProgress(id, received, remaining):
             state.retrieving[id] = (received, remaining)
             let name = state.worklist.studies.first { $0.id == id }?.description ?? "study"
@@ -55,6 +58,10 @@ public enum Reducer {
                 : StatusMessage(text: summary.message ?? "retrieve incomplete", role: .warning)
             var effects: [Effect] = [.loadStudies]
             if state.browser?.study.id == id { effects.append(.loadSeriesList(studyID: id)) }
+            if let p = state.pendingComparison, p.priorID == id {
+                state.pendingComparison = nil
+                if summary.received + summary.skipped > 0 { effects.append(.openComparison(studyID: p.currentID)) }
+            }
             if let p = state.pendingOpen, p.studyID == id {
                 state.pendingOpen = nil
                 if summary.received + summary.skipped > 0 {
@@ -122,15 +129,21 @@ public enum Reducer {
             if let n = v.syncNote { state.status = StatusMessage(text: n, role: offset == nil ? .warning : .statusBar) }
             return []
         case let .studyLoaded(current, prior, currentSeries, priorSeries):
+            // Priors the archive holds and the store does not are fetched in the background.
+            let prefetch: [Effect] = state.archiveName == nil ? [] : [.fetchPriors(studyID: current.id, limit: 2, thenCompare: false)]
             let matches = HangingProtocols.matching(state.protocols, study: current, series: currentSeries)
             guard !matches.isEmpty else {
                 return openViewer(&state, study: current, series: currentSeries,
                                   chosen: HangingProtocols.imageSeries(currentSeries).max { $0.files.count < $1.files.count }.map { [$0.id] } ?? [])
             }
             let hanging = HangingState(matches: matches, index: 0, prior: prior, currentSeries: currentSeries, priorSeries: priorSeries)
-            return hang(&state, current: current, hanging: hanging)
+            return hang(&state, current: current, hanging: hanging) + prefetch
         case let .comparisonLoaded(current, prior, currentSeries, priorSeries, rank, count):
             guard let prior else {
+                if state.archiveName != nil {
+                    state.status = StatusMessage(text: "No prior in the store: asking \(state.archiveName!) for one… (Esc cancels)", role: .accent)
+                    return [.fetchPriors(studyID: current.id, limit: 1, thenCompare: true)]
+                }
                 state.status = StatusMessage(text: "No prior study of this patient in the store", role: .warning)
                 return []
             }
