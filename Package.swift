@@ -132,7 +132,7 @@ let package = Package(
             name: "sixray",
             dependencies: [
                 "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
-                "StudyStore", "DICOMNetwork",
+                "StudyStore", "DICOMNetwork", "DICOMweb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -140,6 +140,13 @@ public final class DICOMwebClient: Sendable {
         guard b.hasPrefix("http://") || b.hasPrefix("https://"), URL(string: b)?.host != nil else {
             throw DICOMwebError(.config, "DICOMweb base URL must be http:// or https:// with a host, e.g. http://127.0.0.1:8042/dicom-web", url: baseURL)
         }
+        // user:password@ in the URL is HTTP basic authentication, taken out of the URL so it
+        // is never printed.
+        var auth = auth
+        if let u = URL(string: b), let user = u.user, let scheme = b.range(of: "://"), let at = b.firstIndex(of: "@") {
+            if case .none = auth { auth = .basic(user: user.removingPercentEncoding ?? user, password: (u.password ?? "").removingPercentEncoding ?? "") }
+            b = String(b[..<scheme.upperBound]) + String(b[b.index(after: at)...])
+        }
         self.baseURL = b
         self.auth = auth
         self.requestTimeout = requestTimeout

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""DICOMweb interoperability: Sixray's QIDO-RS / WADO-RS / STOW-RS client against Orthanc.
+
+  dicomweb_interop.py SIXRAY_BIN
+
+Starts Orthanc 1.10 with its DICOMweb plugin (Debian orthanc-dicomweb) on loopback, HTTP
+basic authentication on (user sixray), DICOM port for the DIMSE comparison. Checks: STOW-RS
+send of a synthetic CT study and an MR study; QIDO-RS results equal the DIMSE C-FIND results
+for the same filters (study, date range + modality, series, instances, limit/offset paging);
+WADO-RS retrieve of a study and a series equal to the archive's copies (same transfer syntax,
+equal data set, identical pixel bytes); an inline base URL; a bad token is a 401 in words with
+the token not printed; an unknown study is a 404 naming the URL.
+"""
+import atexit, base64, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid, CTImageStorage, MRImageStorage
+
+SIXRAY = os.path.abspath(sys.argv[1])
+TMP = tempfile.mkdtemp(prefix="sixray-web-")
+os.chmod(TMP, 0o700)
+procs = []
+passed = failed = 0
+PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+atexit.register(cleanup)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"  ok   {name}")
+    else:
+        failed += 1
+        print(f"  FAIL {name}: {str(detail)[:600]}")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def sixray(*args, timeout=120):
+    return subprocess.run([SIXRAY, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "XDG_CONFIG_HOME": TMP + "/xdg", "SIXRAY_TEST_TOKEN": "wrong-token-XYZ"})
+
+
+def wait_port(port, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+if not os.path.exists(PLUGIN):
+    print(f"  FAIL Orthanc DICOMweb plugin not found at {PLUGIN} (Scripts/install-deps --test installs orthanc-dicomweb)")
+    sys.exit(1)
+
+# ---------------------------------------------------------------- test data
+src = TMP + "/src"
+os.makedirs(src)
+patient = "WEBTEST-1"
+studies = {"ct": (generate_uid(), generate_uid(), "20240315", "CT", CTImageStorage, 20),
+           "mr": (generate_uid(), generate_uid(), "20240401", "MR", MRImageStorage, 6)}
+rng = np.random.default_rng(11)
+for key, (st, se, date, mod, cls, n) in studies.items():
+    for i in range(n):
+        ds = Dataset()
+        ds.SOPClassUID = cls
+        ds.SOPInstanceUID = generate_uid()
+        ds.PatientID, ds.PatientName = patient, "TEST^WEB"
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = st, se
+        ds.StudyDate, ds.StudyTime, ds.AccessionNumber, ds.Modality = date, "101010", "ACC-" + key, mod
+        ds.StudyDescription, ds.SeriesDescription = "WEB TEST " + mod, "AXIAL"
+        ds.SeriesNumber, ds.InstanceNumber = 1, i + 1
+        ds.ImagePositionPatient = [0, 0, i * 2.5]
+        ds.Rows = ds.Columns = 96
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.PixelData = rng.integers(0, 4095, (96, 96), dtype=np.uint16).tobytes()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.save_as(f"{src}/{key}{i:03d}.dcm", enforce_file_format=True)
+by_uid = {pydicom.dcmread(f"{src}/{f}", stop_before_pixels=True).SOPInstanceUID: f"{src}/{f}" for f in sorted(os.listdir(src))}
+study_ct, series_ct = studies["ct"][0], studies["ct"][1]
+study_mr = studies["mr"][0]
+
+# ---------------------------------------------------------------- Orthanc + DICOMweb
+print("== Orthanc with DICOMweb")
+o_dicom, o_http = free_port(), free_port()
+cfg = {
+    "Name": "sixray-web", "StorageDirectory": TMP + "/orthanc/storage", "IndexDirectory": TMP + "/orthanc/index",
+    "DicomAet": "ORTHANC", "DicomPort": o_dicom, "HttpPort": o_http, "RemoteAccessAllowed": False,
+    "AuthenticationEnabled": True, "RegisteredUsers": {"sixray": "s3cret-pw"},
+    "DicomCheckCalledAet": True, "DicomCheckModalityHost": False, "DicomAlwaysAllowEcho": True,
+    "DicomAlwaysAllowFind": True, "DicomAlwaysAllowStore": True, "StorageCompression": False,
+    "Plugins": [PLUGIN], "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "StudiesMetadata": "Full"},
+}
+os.makedirs(TMP + "/orthanc")
+with open(TMP + "/orthanc/orthanc.json", "w") as f:
+    json.dump(cfg, f)
+orthanc_bin = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
+procs.append(subprocess.Popen([orthanc_bin, TMP + "/orthanc/orthanc.json"], stdout=subprocess.DEVNULL,
+                              stderr=open(TMP + "/orthanc/log", "w")))
+check("Orthanc starts with the DICOMweb plugin", wait_port(o_dicom) and wait_port(o_http))
+rest = f"http://127.0.0.1:{o_http}"
+auth_header = "Basic " + base64.b64encode(b"sixray:s3cret-pw").decode()
+
+
+def get(path):
+    req = urllib.request.Request(rest + path, headers={"Authorization": auth_header})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return r.read()
+
+
+base = rest + "/dicom-web"
+os.makedirs(TMP + "/xdg/sixray")
+with open(TMP + "/xdg/sixray/config.toml", "w") as f:
+    f.write(f'[sixray]\naet = "SIXRAY"\n\n'
+            f'[archive.web]\nprotocol = "dicomweb"\nurl = "{base}"\nusername = "sixray"\npassword = "s3cret-pw"\n\n'
+            f'[archive.badtoken]\nprotocol = "dicomweb"\nurl = "{base}"\ntoken_env = "SIXRAY_TEST_TOKEN"\n\n'
+            f'[archive.dimse]\nhost = "127.0.0.1"\nport = {o_dicom}\ncalled_aet = "ORTHANC"\nretrieve = "get"\n')
+
+r = sixray("echo", "web")
+check("echo over DICOMweb (QIDO-RS probe)", r.returncode == 0 and "QIDO-RS answered" in r.stdout, r.stderr + r.stdout)
+
+r = sixray("send", "web", src)
+stats = json.loads(get("/statistics"))
+check(f"send {len(by_uid)} files by STOW-RS", r.returncode == 0 and stats["CountInstances"] == len(by_uid),
+      f"rc {r.returncode}, Orthanc holds {stats['CountInstances']}: {r.stderr}")
+orthanc_ids = {}
+for iid in json.loads(get("/instances")):
+    orthanc_ids[json.loads(get(f"/instances/{iid}/simplified-tags"))["SOPInstanceUID"]] = iid
+
+
+def orthanc_file(uid):
+    p = f"{TMP}/orthanc-copy-{uid}.dcm"
+    if not os.path.exists(p):
+        with open(p, "wb") as f:
+            f.write(get(f"/instances/{orthanc_ids[uid]}/file"))
+    return p
+
+
+def same_instance(got_path, ref_path):
+    """Same transfer syntax, equal data set, identical pixel bytes."""
+    a, b = pydicom.dcmread(got_path), pydicom.dcmread(ref_path)
+    if a.file_meta.TransferSyntaxUID != b.file_meta.TransferSyntaxUID:
+        return f"transfer syntax {a.file_meta.TransferSyntaxUID} != {b.file_meta.TransferSyntaxUID}"
+    if a.get("PixelData") != b.get("PixelData"):
+        return "pixel data bytes differ"
+    for elem in b:
+        if elem.tag == 0xFFFCFFFC:
+            continue
+        if elem.tag not in a or a[elem.tag] != elem:
+            return f"element {elem.tag} differs"
+    if len(a) != len(b):
+        return f"{len(a)} elements, archive copy has {len(b)}"
+    return None
+
+
+bad = [u for u in by_uid if u not in orthanc_ids or same_instance(orthanc_file(u), by_uid[u])]
+check("STOW-RS: the archive's copies equal the sent files", not bad, bad[:3])
+
+# ---------------------------------------------------------------- QIDO-RS = C-FIND
+IGNORE = {"00080052", "00080005", "00080056"}
+
+
+def matches(node, args):
+    r = sixray("query", node, *args, "--json")
+    if r.returncode != 0:
+        return None, r.stderr
+    return json.loads(r.stdout or "[]"), r.stderr
+
+
+def key_of(m):
+    for t in ("00080018", "0020000E", "0020000D"):
+        if t in m and m[t].get("Value"):
+            return m[t]["Value"][0]
+    return json.dumps(m, sort_keys=True)
+
+
+def compare(name, args, expect_count):
+    dimse, e1 = matches("dimse", args)
+    web, e2 = matches("web", args)
+    if dimse is None or web is None:
+        check(name, False, f"dimse: {e1} web: {e2}")
+        return
+    d = {key_of(m): m for m in dimse}
+    w = {key_of(m): m for m in web}
+    diffs = []
+    for k, m in d.items():
+        if k not in w:
+            diffs.append(f"{k} missing from QIDO")
+            continue
+        for tag, v in m.items():
+            if tag in IGNORE or not v.get("Value"):
+                continue
+            if w[k].get(tag, {}).get("Value") != v["Value"]:
+                diffs.append(f"{k} {tag}: C-FIND {v['Value']} QIDO {w[k].get(tag, {}).get('Value')}")
+    check(f"{name}: QIDO-RS equals C-FIND ({len(d)} matches)",
+          not diffs and set(d) == set(w) and len(d) == expect_count, (diffs[:4], len(d), len(w)))
+
+
+compare("studies of a patient", ["--level", "study", "--patient-id", patient], 2)
+compare("studies by date range and modality", ["--date", "20240301-20240331", "--modality", "CT"], 1)
+compare("studies by open date range", ["--date", "20240320-"], 1)
+compare("studies by wildcard name", ["--name", "TEST^W*"], 2)
+compare("series of a study", ["--level", "series", "--study", study_ct], 1)
+compare("instances of a series", ["--level", "image", "--study", study_ct, "--series", series_ct], 20)
+
+r = sixray("query", "web", "--level", "image", "--study", study_ct, "--series", series_ct, "--limit", "7", "--json")
+check("limit: QIDO-RS limit=7 returns 7", r.returncode == 0 and len(json.loads(r.stdout or "[]")) == 7, r.stderr)
+
+# ---------------------------------------------------------------- WADO-RS
+out = TMP + "/wado-study"
+r = sixray("retrieve", "web", "--study", study_ct, "--out", out)
+files = sorted(f for f in os.listdir(out) if f.endswith(".dcm")) if os.path.isdir(out) else []
+ct_uids = {u for u, p in by_uid.items() if "/ct" in p}
+check("WADO-RS study retrieve: every instance received", r.returncode == 0 and {f[:-4] for f in files} == ct_uids,
+      r.stderr + f" got {len(files)}")
+bad = [(f, why) for f in files if (why := same_instance(f"{out}/{f}", orthanc_file(f[:-4])))]
+check(f"WADO-RS: {len(files)} instances equal to the archive's copies (data set, pixel bytes, syntax)", files and not bad, bad[:3])
+modes = {oct(os.stat(f"{out}/{f}").st_mode & 0o777) for f in files}
+check("WADO-RS: files are 0600, directory 0700", modes == {"0o600"} and os.stat(out).st_mode & 0o777 == 0o700, modes)
+state = json.load(open(out + "/.sixray-retrieve.json"))
+check("WADO-RS: retrieve state says complete", state["complete"] and state["missing"] == [], state)
+
+out2 = TMP + "/wado-series"
+r = sixray("retrieve", f"http://sixray:s3cret-pw@127.0.0.1:{o_http}/dicom-web", "--study", study_mr,
+           "--series", studies["mr"][1], "--out", out2)
+files2 = sorted(f for f in os.listdir(out2) if f.endswith(".dcm")) if os.path.isdir(out2) else []
+bad = [f for f in files2 if same_instance(f"{out2}/{f}", orthanc_file(f[:-4]))]
+check("WADO-RS series retrieve via an inline base URL (basic auth in the URL)",
+      r.returncode == 0 and len(files2) == 6 and not bad, r.stderr)
+check("inline URL: the password is never printed", "s3cret-pw" not in r.stderr + r.stdout, r.stderr)
+
+# ---------------------------------------------------------------- faults
+r = sixray("query", "badtoken", "--patient-id", patient)
+check("bad token: exit 1 with HTTP 401 in words", r.returncode == 1 and "HTTP 401 Unauthorized" in r.stderr, r.stderr)
+check("bad token: the token is never printed", "wrong-token-XYZ" not in r.stderr + r.stdout, r.stderr)
+r = sixray("retrieve", "web", "--study", "1.2.3.4.5.6.7.8.9", "--out", TMP + "/none")
+check("unknown study: a retrieve fails naming the URL and status", r.returncode != 0 and "/studies/1.2.3.4.5.6.7.8.9" in r.stderr
+      and ("404" in r.stderr or "missing" in r.stderr or "no boundary" in r.stderr), r.stderr)
+r = sixray("query", f"http://127.0.0.1:{free_port()}/dicom-web")
+check("nothing listening: exit 1 with the URL", r.returncode == 1 and "127.0.0.1" in r.stderr, r.stderr)
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
