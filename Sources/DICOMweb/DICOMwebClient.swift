@@ -88,9 +88,12 @@ public struct QIDOQuery: Sendable {
     }
 }
 
+/// Percent-encode a query key or value (RFC 3986 §3.4); the wildcards `*` and `?` of PS3.4
+/// C.2.2.2.4 stay as they are. (`^` becomes %5E here or in URL parsing; Orthanc 1.10's plugin
+/// does not decode escapes in query values, so a name with `^` does not match there.)
 func escapeQuery(_ s: String) -> String {
     var allowed = CharacterSet.urlQueryAllowed
-    allowed.remove(charactersIn: "&=+?#")
+    allowed.remove(charactersIn: "&=+#")
     return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
 }
 
