@@ -273,5 +273,89 @@ check("unknown study: a retrieve fails naming the URL and status", r.returncode 
 r = sixray("query", f"http://127.0.0.1:{free_port()}/dicom-web")
 check("nothing listening: exit 1 with the URL", r.returncode == 1 and "127.0.0.1" in r.stderr, r.stderr)
 
+# ---------------------------------------------------------------- a misbehaving server
+print("== faults (a small HTTP server on loopback that misbehaves on purpose)")
+import http.server, threading
+
+ct_files = sorted(p for p in by_uid.values() if "/ct" in p)[:3]
+cut_uids = [pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID for p in ct_files]
+hits = {"flaky": 0}
+
+
+class Faulty(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, status, body=b"", ctype="application/dicom+json", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        p = self.path
+        if p.startswith("/flaky/"):
+            hits["flaky"] += 1
+            if hits["flaky"] <= 2:
+                return self.send(503, b"busy", "text/plain", [("Retry-After", "0")])
+            return self.send(200, b"[]")
+        if p.startswith("/stall/"):
+            time.sleep(6)
+            return self.send(200, b"[]")
+        if p.startswith("/html/"):
+            return self.send(200, b"<html>login page</html>", "application/dicom+json")
+        if p.startswith("/forbidden/"):
+            return self.send(403, b"no access", "text/plain")
+        if p.startswith("/cut/") and p.split("?")[0].endswith("/instances"):
+            return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
+        if p.startswith("/cut/"):
+            # Two whole parts, then the third cut off in the middle and the connection closed.
+            parts = [open(f, "rb").read() for f in ct_files]
+            body = b""
+            for i, data in enumerate(parts):
+                chunk = b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + data + b"\r\n"
+                body += chunk if i < 2 else chunk[: len(chunk) // 2]
+            self.send_response(200)
+            self.send_header("Content-Type", 'multipart/related; type="application/dicom"; boundary=BND')
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send(404, b"")
+
+
+fport = free_port()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", fport), Faulty)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+fb = f"http://127.0.0.1:{fport}"
+
+r = sixray("echo", fb + "/flaky")
+check("503 twice then 200: retried with back-off and succeeds", r.returncode == 0 and hits["flaky"] == 3, (r.stderr, hits))
+t0 = time.time()
+r = sixray("query", fb + "/stall", "--timeout", "1")
+check("a stalled server: exit 1 within the timeout, said in words",
+      r.returncode == 1 and time.time() - t0 < 5 and ("stalled" in r.stderr or "timeout" in r.stderr or "timed out" in r.stderr), r.stderr)
+r = sixray("query", fb + "/html")
+check("non-JSON answer: exit 1, 'not JSON' with the URL", r.returncode == 1 and "not JSON" in r.stderr and "/html/studies" in r.stderr, r.stderr)
+r = sixray("query", fb + "/forbidden")
+check("403: exit 1 with the status in words", r.returncode == 1 and "HTTP 403 Forbidden" in r.stderr, r.stderr)
+outc = TMP + "/cut"
+r = sixray("retrieve", fb + "/cut", "--study", study_ct, "--out", outc)
+kept = sorted(f[:-4] for f in os.listdir(outc) if f.endswith(".dcm")) if os.path.isdir(outc) else []
+state = json.load(open(outc + "/.sixray-retrieve.json")) if os.path.exists(outc + "/.sixray-retrieve.json") else {}
+check("body cut short: exit 2, the two complete instances kept, the third marked missing",
+      r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
+      and not [f for f in os.listdir(outc) if f.startswith(".partial")], (r.returncode, r.stderr, kept, state))
+bad = [u for u in kept if same_instance(f"{outc}/{u}.dcm", by_uid[u])]
+check("body cut short: the kept instances are whole", kept and not bad, bad)
+srv.shutdown()
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
