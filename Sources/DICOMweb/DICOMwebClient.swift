@@ -3,6 +3,7 @@ import DICOMCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// How the client proves who it is (PS3.18 §8.4: HTTP authentication, RFC 9110 §11).
 /// The secret is only ever put in the Authorization header; `description` never shows it.
@@ -137,7 +138,8 @@ public final class DICOMwebClient: Sendable {
     public let backoff: Double
 
     public init(baseURL: String, auth: DICOMwebAuth = .none, connectTimeout: Double = 10, readTimeout: Double = 60,
-                requestTimeout: Double = 120, maxRetries: Int = 3, backoff: Double = 0.5) throws(DICOMwebError) {
+                requestTimeout: Double = 120, maxRetries: Int = 3, backoff: Double = 0.5,
+                caFile: String? = nil, verifyCertificates: Bool = true) throws(DICOMwebError) {
         var b = baseURL
         while b.hasSuffix("/") { b.removeLast() }
         guard b.hasPrefix("http://") || b.hasPrefix("https://"), URL(string: b)?.host != nil else {
@@ -158,6 +160,11 @@ public final class DICOMwebClient: Sendable {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: .milliseconds(Int64(readTimeout * 1000)))
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        // Certificates are verified against the system roots, or the archive's own CA file.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .file(caFile) }
+        tls.certificateVerification = verifyCertificates ? .fullVerification : .none
+        config.tlsConfiguration = tls
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
@@ -236,7 +243,11 @@ public final class DICOMwebClient: Sendable {
             default: return "\(e)"
             }
         }
-        return "\(error)"
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS certificate verification failed (not signed by a trusted CA, or not for this host); give the archive's CA with tls_ca or --tls-ca"
+        }
+        return text
     }
 
     // MARK: QIDO-RS

@@ -52,7 +52,8 @@ extension ArchiveConfig.Archive {
 
     public func dicomwebClient(environment: [String: String]) throws(DICOMwebError) -> DICOMwebClient {
         try DICOMwebClient(baseURL: dicomwebURL(), auth: dicomwebAuth(environment: environment),
-                           connectTimeout: connectTimeout, readTimeout: dimseTimeout)
+                           connectTimeout: connectTimeout, readTimeout: dimseTimeout,
+                           caFile: tls?.caFile, verifyCertificates: tls?.verifyPeer ?? true)
     }
 }
 

@@ -273,9 +273,56 @@ check("unknown study: a retrieve fails naming the URL and status", r.returncode 
 r = sixray("query", f"http://127.0.0.1:{free_port()}/dicom-web")
 check("nothing listening: exit 1 with the URL", r.returncode == 1 and "127.0.0.1" in r.stderr, r.stderr)
 
+with open(TMP + "/xdg/sixray/config.toml", "a") as f:
+    f.write(f'\n[archive.cmdtoken]\nprotocol = "dicomweb"\nurl = "{base}"\ntoken_command = "echo cmd-token-QQQ"\n'
+            f'\n[archive.cfgtoken]\nprotocol = "dicomweb"\nurl = "{base}"\ntoken = "cfg-token-RRR"\n')
+r = sixray("query", "cmdtoken", "--patient-id", patient)
+check("token_command: its token is sent (401 here) and never printed",
+      r.returncode == 1 and "HTTP 401" in r.stderr and "cmd-token-QQQ" not in r.stderr + r.stdout, r.stderr)
+r = sixray("query", "cfgtoken", "--patient-id", patient)
+check("token in the config: 401 in words, never printed", r.returncode == 1 and "HTTP 401" in r.stderr and "RRR" not in r.stderr, r.stderr)
+
+# ---------------------------------------------------------------- HTTPS with verification
+# (Debian's Orthanc 1.10 resets TLS connections with this certificate, curl's included, so the
+# HTTPS peer is Python's ssl module serving an empty QIDO-RS answer.)
+print("== HTTPS (a loopback server with a self-signed certificate)")
+import http.server, ssl, threading
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", TMP + "/key.pem", "-out", TMP + "/ca.pem",
+                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, check=True)
+
+
+class Empty(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+
+s_http = free_port()
+tls_srv = http.server.ThreadingHTTPServer(("127.0.0.1", s_http), Empty)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(TMP + "/ca.pem", TMP + "/key.pem")
+tls_srv.socket = ctx.wrap_socket(tls_srv.socket, server_side=True)
+threading.Thread(target=tls_srv.serve_forever, daemon=True).start()
+surl = f"https://127.0.0.1:{s_http}/dicom-web"
+r = sixray("echo", surl)
+check("HTTPS: an untrusted certificate is refused (verification on)",
+      r.returncode == 1 and surl in r.stderr and "certificate verification failed" in r.stderr, r.stderr + r.stdout)
+r = sixray("echo", surl, "--tls-ca", TMP + "/ca.pem")
+check("HTTPS: trusted with --tls-ca, QIDO-RS answers", r.returncode == 0 and "QIDO-RS answered" in r.stdout, r.stderr + r.stdout)
+r = sixray("echo", surl, "--tls", "--tls-no-verify")
+check("HTTPS: --tls-no-verify connects to the untrusted server", r.returncode == 0, r.stderr)
+tls_srv.shutdown()
+
 # ---------------------------------------------------------------- a misbehaving server
 print("== faults (a small HTTP server on loopback that misbehaves on purpose)")
-import http.server, threading
 
 ct_files = sorted(p for p in by_uid.values() if "/ct" in p)[:3]
 cut_uids = [pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID for p in ct_files]
