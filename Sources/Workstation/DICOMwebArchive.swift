@@ -91,9 +91,9 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
     var q = QIDOQuery(level: .instances, studyInstanceUID: study, seriesInstanceUID: series)
     if series == nil { q = QIDOQuery(level: .instances, studyInstanceUID: study) }
     q.includeFields = ["00080018"]
-    if let list = try? await client.searchAll(q) {
-        report.expected = list.compactMap { $0.string(.sopInstanceUID) }
-    }
+    // The listing runs while the instances stream in: it is only needed at the end.
+    let query = q
+    async let listing = try? client.searchAll(query)
     let result = await client.retrieve(study: study, series: series) { part in
         let h = try Part10Header.parse(part.bytes)
         if sink.contains(sopInstanceUID: h.sopInstanceUID) { report.skipped += 1; return }
@@ -108,6 +108,9 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
         progress(report.received.count)
     }
     report.error = result.error
+    if let list = await listing {
+        report.expected = list.compactMap { $0.string(.sopInstanceUID) }
+    }
     if let expected = report.expected {
         let got = Set(report.received.map(\.sopInstanceUID))
         report.missing = expected.filter { !got.contains($0) && !sink.contains(sopInstanceUID: $0) }
