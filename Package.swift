@@ -48,6 +48,8 @@ let package = Package(
         // DICOM networking (DICOMNetwork): transport and TLS.
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.0.0"),
+        // DICOMweb (QIDO-RS / WADO-RS / STOW-RS) over HTTP(S).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.0.0"),
     ],
     targets: [
         // Layer 0: system libraries (pkg-config + one shim header each).
@@ -92,7 +94,16 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings),
-        .target(name: "DICOMweb", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "DICOMweb",
+            dependencies: [
+                "DICOMCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
 
         // Layer 3
         .target(
@@ -122,7 +133,7 @@ let package = Package(
             name: "sixray",
             dependencies: [
                 "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
-                "StudyStore", "DICOMNetwork",
+                "StudyStore", "DICOMNetwork", "DICOMweb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -164,6 +175,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "DICOMwebTests", dependencies: ["DICOMweb", "DICOMCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],
             swiftSettings: swiftSettings),

@@ -58,7 +58,7 @@ struct NetworkOptions: ParsableArguments {
     }
 
     func archive(_ node: String, _ c: ArchiveConfig) throws(NetworkError) -> ArchiveConfig.Archive {
-        var a = try c.resolve(node)
+        var a = ArchiveConfig.Archive.isURL(node) ? .dicomweb(url: node) : try c.resolve(node)
         if let call {
             guard let ok = validAETitle(call) else { throw NetworkError(.config("--call '\(call)' is not a valid AE title")) }
             a.calledAETitle = ok
@@ -107,6 +107,7 @@ struct Echo: ParsableCommand {
         do {
             let c = try net.loadConfig()
             let a = try net.archive(node, c)
+            if a.isDICOMweb { try webEcho(a); return }
             let client = DICOMClient(remote: a.remote(), local: try net.localAE(c, archive: a))
             let r = try runBlocking { try await client.echo() }
             Output.write("\(a.calledAETitle)@\(a.host):\(a.port): C-ECHO \(r.status) in \(String(format2(r.seconds * 1000))) ms (\(r.peerImplementation))\n")
@@ -143,6 +144,7 @@ struct Query: ParsableCommand {
     @Option(help: "Series Instance UID (needed for the image level).") var series: String?
     @Option(help: "Stop after N matches (sends C-CANCEL).") var limit: Int?
     @Flag(help: "Print the matches as a PS3.18 JSON array.") var json = false
+    @Flag(help: "DICOMweb: ask for fuzzy matching of person names (QIDO-RS fuzzymatching=true).") var fuzzy = false
     @OptionGroup var net: NetworkOptions
 
     func run() throws {
@@ -207,11 +209,16 @@ struct Query: ParsableCommand {
         do {
             let c = try net.loadConfig()
             let a = try net.archive(node, c)
-            let client = DICOMClient(remote: a.remote(), local: try net.localAE(c, archive: a))
             let identifier = keys
             let lim = limit
-            let matches = try runBlocking {
-                try await client.find(model: m, level: m == .worklist ? nil : lvl, identifier: identifier, limit: lim)
+            let matches: [DataSet]
+            if a.isDICOMweb {
+                matches = try webFind(a, model: m, level: lvl, identifier: identifier.dataSet, limit: lim, fuzzy: fuzzy)
+            } else {
+                let client = DICOMClient(remote: a.remote(), local: try net.localAE(c, archive: a))
+                matches = try runBlocking {
+                    try await client.find(model: m, level: m == .worklist ? nil : lvl, identifier: identifier, limit: lim)
+                }
             }
             if json {
                 let enc = DICOMJSONEncoder(bulkData: .inline, indent: 2)
@@ -296,6 +303,10 @@ struct Retrieve: ParsableCommand {
                 dir = "the local study store"
                 sink = try StoreSink(store: s, source: a.name)
             }
+            if a.isDICOMweb {
+                try webRetrieve(a, study: study, series: series, sink: sink, store: store, dir: dir)
+                return
+            }
             var req = RetrieveRequest(studyInstanceUID: study, seriesInstanceUID: series, method: method,
                                       moveDestination: net.aet ?? a.moveDestination ?? local.aeTitle,
                                       movePort: port ?? a.movePort ?? c.port)
@@ -366,6 +377,7 @@ struct Send: ParsableCommand {
         do {
             let c = try net.loadConfig()
             let a = try net.archive(node, c)
+            if a.isDICOMweb { try webSend(a, files: files); return }
             let client = DICOMClient(remote: a.remote(), local: try net.localAE(c, archive: a))
             let list = files
             let r = try runBlocking { try await client.store(paths: list) }

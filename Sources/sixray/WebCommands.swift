@@ -1,0 +1,135 @@
+import ArgumentParser
+import DICOMCore
+import DICOMNetwork
+import DICOMweb
+import NIOConcurrencyHelpers
+import StudyStore
+import Workstation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The DICOMweb side of echo, query, retrieve and send: used when the archive entry says
+// protocol = "dicomweb" or NODE is a base URL (http://127.0.0.1:8042/dicom-web).
+
+func webClient(_ a: ArchiveConfig.Archive) throws -> DICOMwebClient {
+    try a.dicomwebClient(environment: processEnvironment())
+}
+
+extension Echo {
+    /// A QIDO-RS probe (`/studies?limit=1`): the service answers and accepts our credentials.
+    func webEcho(_ a: ArchiveConfig.Archive) throws {
+        let client = try webClient(a)
+        let start = DispatchTimeShim.now()
+        var q = QIDOQuery(level: .studies)
+        q.limit = 1
+        let query = q
+        _ = try runBlocking { try await client.search(query) }
+        Output.write("\(client.baseURL): QIDO-RS answered in \(format2((DispatchTimeShim.now() - start) * 1000)) ms\n")
+    }
+}
+
+extension Query {
+    func webFind(_ a: ArchiveConfig.Archive, model: InformationModel, level: QueryLevel, identifier: DataSet,
+                 limit: Int?, fuzzy: Bool) throws -> [DataSet] {
+        guard model == .studyRoot else {
+            throw ValidationError("DICOMweb (QIDO-RS) has no patient level or worklist; use --level study, series or image")
+        }
+        let l: QIDOLevel
+        switch level {
+        case .study: l = .studies
+        case .series: l = .series
+        default: l = .instances
+        }
+        var q = qidoQuery(level: l, identifier: identifier, limit: limit)
+        q.fuzzyMatching = fuzzy
+        let client = try webClient(a)
+        let query = q
+        return try runBlocking { limit != nil ? try await client.search(query) : try await client.searchAll(query) }
+    }
+}
+
+extension Retrieve {
+    func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String) throws {
+        let client = try webClient(a)
+        let tty = stderrIsTTY
+        let report = try runBlocking {
+            await retrieveDICOMweb(client: client, study: study, series: series, sink: sink) { n in
+                if tty { Output.write("\rreceived \(n)   ", to: 2) }
+            }
+        }
+        if tty { Output.write("\r", to: 2) }
+        var line = "wado-rs: \(report.received.count) received"
+        if report.skipped > 0 { line += ", \(report.skipped) already held" }
+        if let e = report.expected { line += " of \(e.count) listed" }
+        Output.write(line + " → \(dir)\n", to: 2)
+        if let store {
+            if !report.isComplete { try? store.markPartial(study: study) } else if series == nil { try? store.markComplete(study: study) }
+        } else {
+            let missing = report.missing.map { "\"\($0)\"" }.joined(separator: ", ")
+            let json = """
+                {"study": "\(study)", "complete": \(report.isComplete), "received": \(report.received.count), \
+                "skipped": \(report.skipped), "expected": \(report.expected.map { String($0.count) } ?? "null"), "missing": [\(missing)]}
+
+                """
+            try? writeFileAtomically(Array(json.utf8), to: dir + "/.sixray-retrieve.json")
+        }
+        if !report.isComplete {
+            var why: [String] = []
+            if let e = report.error { why.append(e.description) }
+            if !report.missing.isEmpty { why.append("\(report.missing.count) instances missing") }
+            Output.error("retrieve incomplete: " + why.joined(separator: "; "))
+            throw ExitCode(report.received.isEmpty && report.skipped == 0 ? 1 : 2)
+        }
+    }
+}
+
+extension Send {
+    /// STOW-RS in batches of at most 64 MiB or 100 instances (PS3.18 §10.5).
+    func webSend(_ a: ArchiveConfig.Archive, files: [String]) throws {
+        let client = try webClient(a)
+        var sent = 0
+        var failures = 0
+        var batch: [[UInt8]] = []
+        var batchBytes = 0
+        func flush() throws {
+            if batch.isEmpty { return }
+            let b = batch
+            batch = []
+            batchBytes = 0
+            let r = try runBlocking { try await client.store(b) }
+            sent += r.stored.count
+            for f in r.failed { Output.error("\(f.sopInstanceUID): \(f.reason)"); failures += 1 }
+            if r.stored.isEmpty && r.failed.isEmpty { sent += b.count }  // a server that answers without a body
+        }
+        for f in files {
+            do {
+                let src = try ByteSource(contentsOfFile: f)
+                let bytes = src.bytes(in: 0..<src.count)
+                guard bytes.count > 132, bytes[128] == 0x44, bytes[129] == 0x49 else {
+                    Output.error("\(f): not a DICOM Part 10 file (no 'DICM' at byte 128)")
+                    failures += 1
+                    continue
+                }
+                batch.append(bytes)
+                batchBytes += bytes.count
+            } catch {
+                Output.error("\(f): \(error)")
+                failures += 1
+                continue
+            }
+            if batch.count >= 100 || batchBytes >= 64 << 20 { try flush() }
+        }
+        try flush()
+        Output.write("sent \(sent) of \(files.count) files to \(client.baseURL) (STOW-RS)\n", to: 2)
+        if failures > 0 { throw ExitCode(sent == 0 ? 1 : 2) }
+    }
+}
+
+enum DispatchTimeShim {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

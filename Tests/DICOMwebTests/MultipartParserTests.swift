@@ -1,0 +1,209 @@
+import DICOMCore
+import Testing
+@testable import DICOMweb
+
+/// Feeds `body` in pieces of `size` bytes and returns (parts as (headers, content), error).
+func parse(_ body: [UInt8], boundary: String = "XyZ", pieces size: Int) throws -> [([String: String], [UInt8])] {
+    var p = try MultipartParser(boundary: boundary)
+    var parts: [([String: String], [UInt8])] = []
+    var i = 0
+    while i < body.count {
+        let end = min(body.count, i + size)
+        for e in try p.feed(body[i..<end]) {
+            switch e {
+            case .partBegin(let h): parts.append((h, []))
+            case .body(let b): parts[parts.count - 1].1 += b
+            case .partEnd: break
+            }
+        }
+        i = end
+    }
+    try p.finish()
+    return parts
+}
+
+func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = "", epilogue: String = "") -> [UInt8] {
+    var b = Array(preamble.utf8)
+    for c in contents {
+        b += Array("--\(boundary)\r\nContent-Type: application/dicom\r\n\r\n".utf8) + c + Array("\r\n".utf8)
+    }
+    return b + Array("--\(boundary)--\r\n\(epilogue)".utf8)
+}
+
+@Suite struct MultipartParserTests {
+    /// Contents that contain near-delimiters: CRLF--XyY, --XyZ without a CRLF, lone CRs.
+    static let tricky: [[UInt8]] = [
+        Array("hello".utf8),
+        Array("\r\n--XyY not the boundary\r\n-".utf8),
+        Array("--XyZ at start is content since no CRLF precedes it".utf8),
+        [],
+        (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) },
+        Array("ends with CR\r".utf8),
+    ]
+
+    @Test(arguments: [1, 2, 3, 5, 7, 11, 64, 4096, 1 << 20])
+    func splitAnywhereGivesTheSameParts(pieceSize: Int) throws {
+        let parts = try parse(body(Self.tricky, preamble: "This is the preamble.\r\n", epilogue: "epilogue text"), pieces: pieceSize)
+        #expect(parts.count == Self.tricky.count)
+        for (got, want) in zip(parts, Self.tricky) {
+            #expect(got.1 == want)
+            #expect(got.0["content-type"] == "application/dicom")
+        }
+    }
+
+    @Test func delimiterSplitAtEveryPosition() throws {
+        let b = body([Array("abc".utf8), Array("defg".utf8)])
+        for cut in 1..<b.count {
+            var p = try MultipartParser(boundary: "XyZ")
+            var content: [[UInt8]] = []
+            for e in try p.feed(b[..<cut]) + p.feed(b[cut...]) {
+                if case .partBegin = e { content.append([]) }
+                if case .body(let x) = e { content[content.count - 1] += x }
+            }
+            try p.finish()
+            #expect(content == [Array("abc".utf8), Array("defg".utf8)], "cut at \(cut)")
+        }
+    }
+
+    @Test func transportPaddingAndEmptyHeaders() throws {
+        let b = Array("--XyZ  \t\r\n\r\nno headers\r\n--XyZ\r\nX-A:  1 \r\nx-b:2\r\n\r\nsecond\r\n--XyZ--".utf8)
+        let parts = try parse(b, pieces: 4)
+        #expect(parts.count == 2)
+        #expect(parts[0].0.isEmpty)
+        #expect(parts[0].1 == Array("no headers".utf8))
+        #expect(parts[1].0 == ["x-a": "1", "x-b": "2"])
+        #expect(parts[1].1 == Array("second".utf8))
+    }
+
+    @Test func bodyCutShortIsAnError() throws {
+        let full = body([Array("abcdef".utf8)])
+        let cut = Array(full.prefix(full.count - 12))
+        #expect {
+            _ = try parse(cut, pieces: 3)
+        } throws: { e in
+            let d = e as? DICOMwebError
+            return d?.kind == .multipart && (d?.message.contains("cut short in part 1") ?? false)
+        }
+    }
+
+    @Test func missingBoundaryIsAnError() throws {
+        #expect {
+            _ = try parse(Array("just some text, no boundary here".utf8), pieces: 5)
+        } throws: { e in
+            (e as? DICOMwebError)?.message.contains("no boundary delimiter '--XyZ'") ?? false
+        }
+    }
+
+    @Test func garbageAfterDelimiterNamesTheOffset() throws {
+        let b = Array("--XyZ\r\n\r\nabc\r\n--XyZgarbage\r\n".utf8)
+        #expect {
+            _ = try parse(b, pieces: 100)
+        } throws: { e in
+            let m = (e as? DICOMwebError)?.message ?? ""
+            return m.contains("at byte 19") && m.contains("'garbage")
+        }
+    }
+
+    @Test func headerLineWithoutColonIsAnError() throws {
+        #expect(throws: DICOMwebError.self) { _ = try parse(Array("--XyZ\r\nbad header\r\n\r\nx\r\n--XyZ--".utf8), pieces: 3) }
+    }
+
+    @Test func endlessHeadersAreRefused() throws {
+        var p = try MultipartParser(boundary: "XyZ")
+        p.maxHeaderBytes = 100
+        #expect(throws: DICOMwebError.self) { _ = try p.feed(Array("--XyZ\r\n".utf8) + [UInt8](repeating: 65, count: 200)) }
+    }
+
+    @Test func badBoundaryIsRefused() {
+        #expect(throws: DICOMwebError.self) { _ = try MultipartParser(boundary: "") }
+        #expect(throws: DICOMwebError.self) { _ = try MultipartParser(boundary: String(repeating: "a", count: 71)) }
+    }
+
+    @Test func heldBackBytesAreBounded() throws {
+        // A 1 MiB part fed in 4 KiB pieces: every piece but the delimiter-sized tail comes out at once.
+        var p = try MultipartParser(boundary: "XyZ")
+        _ = try p.feed(Array("--XyZ\r\n\r\n".utf8))
+        var out = 0
+        for _ in 0..<256 {
+            for case .body(let b) in try p.feed([UInt8](repeating: 1, count: 4096)) { out += b.count }
+        }
+        #expect(out == 256 * 4096 - 6)  // "\r\n--XyZ".count - 1 held back
+    }
+
+    @Test func mediaTypeParameters() {
+        let (t, p) = parseMediaType("Multipart/Related; type=\"application/dicom\"; boundary=\"a;b\\\"c\"; transfer-syntax=*")
+        #expect(t == "multipart/related")
+        #expect(p["type"] == "application/dicom")
+        #expect(p["boundary"] == "a;b\"c")
+        #expect(p["transfer-syntax"] == "*")
+    }
+}
+
+@Suite struct DICOMJSONReaderTests {
+    @Test func readsThePS318Model() throws {
+        let json = """
+            [{"00100010": {"vr": "PN", "Value": [{"Alphabetic": "Doe^Jane", "Ideographic": "X"}]},
+              "00100020": {"vr": "LO", "Value": ["P1"]},
+              "0020000D": {"vr": "UI", "Value": ["1.2.3"]},
+              "00201208": {"vr": "IS", "Value": [12]},
+              "00280010": {"vr": "US", "Value": [512]},
+              "00080061": {"vr": "CS", "Value": ["CT", "MR"]},
+              "00081030": {"vr": "LO"},
+              "00081115": {"vr": "SQ", "Value": [{"0020000E": {"vr": "UI", "Value": ["1.2.3.4"]}}]}}]
+            """
+        let ds = try DICOMJSONReader.dataSets(Array(json.utf8))
+        #expect(ds.count == 1)
+        let d = ds[0]
+        #expect(d.string(Tag(0x0010, 0x0010)) == "Doe^Jane=X")
+        #expect(d.string(Tag(0x0010, 0x0020)) == "P1")
+        #expect(d[Tag(0x0020, 0x000D)]?.valueBytes() == Array("1.2.3\0".utf8))
+        #expect(d.int(Tag(0x0020, 0x1208)) == 12)
+        #expect(d.int(Tag(0x0028, 0x0010)) == 512)
+        #expect(d.strings(Tag(0x0008, 0x0061)) == ["CT", "MR"])
+        #expect(d[Tag(0x0008, 0x1030)]?.valueBytes() == [])
+        #expect(d[Tag(0x0008, 0x1115)]?.items?.first?.string(Tag(0x0020, 0x000E)) == "1.2.3.4")
+    }
+
+    @Test(arguments: ["<html>nope</html>", "{\"a\": 1}", "[1]", "[{\"0010\": {\"vr\": \"LO\"}}]",
+                      "[{\"00100020\": {\"vr\": \"LO\", \"Value\": [3]}}]", "[{\"00280010\": {\"vr\": \"US\", \"Value\": [\"x\"]}}]",
+                      "[{\"00100020\": {\"vr\": \"ZZ\"}}]"])
+    func badJSONIsAClearError(text: String) {
+        #expect(throws: DICOMwebError.self) { _ = try DICOMJSONReader.dataSets(Array(text.utf8), url: "http://h/x") }
+    }
+
+    @Test func emptyBodyIsNoMatches() throws {
+        #expect(try DICOMJSONReader.dataSets(Array(" \n".utf8)).isEmpty)
+    }
+
+    @Test func part10HeaderFindsTheDataSet() throws {
+        var ds = DataSet()
+        ds.set(DataElement(tag: Tag(0x0008, 0x0016), vr: .UI, bytes: Array("1.2.840.10008.5.1.4.1.1.7\0".utf8)))
+        ds.set(DataElement(tag: Tag(0x0008, 0x0018), vr: .UI, bytes: Array("1.2.3.4.5\0".utf8)))
+        ds.set(DataElement(tag: Tag(0x0010, 0x0020), vr: .LO, bytes: Array("PID1".utf8)))
+        let bytes = try Part10Writer().encode(ds)
+        let h = try Part10Header.parse(bytes)
+        #expect(h.sopClassUID == "1.2.840.10008.5.1.4.1.1.7")
+        #expect(h.sopInstanceUID == "1.2.3.4.5")
+        #expect(h.transferSyntaxUID == "1.2.840.10008.1.2.1")
+        // The data set starts with (0008,0016) right after the meta group.
+        #expect(Array(bytes[h.dataSetOffset..<h.dataSetOffset + 4]) == [0x08, 0x00, 0x16, 0x00])
+        #expect(throws: DICOMwebError.self) { _ = try Part10Header.parse(Array(bytes.prefix(200))) }
+        #expect(throws: DICOMwebError.self) { _ = try Part10Header.parse([UInt8](repeating: 0, count: 300)) }
+    }
+
+    @Test func queryStringsAreEscaped() {
+        var q = QIDOQuery(level: .series, studyInstanceUID: "1.2.3")
+        q.matching = [("PatientName", "DOE^J*"), ("StudyDate", "20240101-20241231")]
+        q.includeFields = ["00081030", "SeriesDescription"]
+        q.fuzzyMatching = true
+        q.limit = 10
+        q.offset = 20
+        #expect(q.pathAndQuery == "/studies/1.2.3/series?PatientName=DOE%5EJ*&StudyDate=20240101-20241231&includefield=00081030&includefield=SeriesDescription&fuzzymatching=true&limit=10&offset=20")
+    }
+
+    @Test func errorsNeverShowCredentials() {
+        let e = DICOMwebError(.http(status: 401), "", url: "https://me:secret@pacs.example/dicom-web/studies")
+        #expect(e.description == "https://***@pacs.example/dicom-web/studies: HTTP 401 Unauthorized (the token or user name/password was refused)")
+        #expect(DICOMwebAuth.bearer("s3cr3t").description.contains("s3cr3t") == false)
+    }
+}
