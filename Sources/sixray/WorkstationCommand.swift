@@ -66,7 +66,11 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions, sto
                     archiveService = DIMSEArchiveService(archive: a, local: LocalAE(aeTitle: a.callingAETitle ?? config.aeTitle),
                                                          ownPort: config.port, store: store)
                 } else {
-                    resources.warnings.append("archive '\(a.name)' speaks DICOMweb, which the workstation does not use yet; local store only")
+                    do {
+                        archiveService = DICOMwebArchiveService(name: a.name, client: try a.dicomwebClient(environment: env), store: store)
+                    } catch {
+                        resources.warnings.append("archive '\(a.name)': \(error); local store only")
+                    }
                 }
             }
         } catch {

@@ -1,5 +1,6 @@
 import DICOMCore
 import DICOMNetwork
+import DICOMweb
 import Dispatch
 import NIOConcurrencyHelpers
 import StudyStore
@@ -42,26 +43,10 @@ public struct DIMSEArchiveService: ArchiveService {
     public var name: String { archive.name }
 
     public func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [StudySummary] {
-        var keys = Identifier()
-        for t in [Tag.patientName, .patientBirthDate, .patientSex, .studyTime, .accessionNumber,
-                  .modalitiesInStudy, .studyDescription, .studyInstanceUID, .numberOfStudyRelatedInstances, Tag(0x0020, 0x1206)] {
-            keys.set(t)
-        }
-        keys.set(.studyDate, dateFrom.map { $0 + "-" } ?? "")
-        keys.set(.patientID, patientID ?? "")
         let client = DICOMClient(remote: archive.remote(), local: local)
-        let request = keys
-        let matches: [DataSet] = try blocking { try await client.find(model: .studyRoot, level: .study, identifier: request, limit: limit) }
-        let name = archive.name
-        return matches.map { ds in
-            func s(_ t: Tag) -> String { ds.string(t).map(trimSpaces) ?? "" }
-            return StudySummary(id: s(.studyInstanceUID), patientName: s(.patientName), patientID: s(.patientID),
-                                birthDate: s(.patientBirthDate), sex: s(.patientSex), studyDate: s(.studyDate), studyTime: s(.studyTime),
-                                modalities: s(.modalitiesInStudy).split(separator: "\\").map { trimSpaces(String($0)) }.filter { !$0.isEmpty },
-                                description: s(.studyDescription), accession: s(.accessionNumber),
-                                seriesCount: ds.int(Tag(0x0020, 0x1206)) ?? 0,
-                                instanceCount: ds.int(.numberOfStudyRelatedInstances) ?? 0, source: name, state: .remote)
-        }.filter { !$0.id.isEmpty }
+        let request = studyKeys(dateFrom: dateFrom, patientID: patientID)
+        let matches: [DataSet] = try blocking(archive.name) { try await client.find(model: .studyRoot, level: .study, identifier: request, limit: limit) }
+        return matches.map { studySummary($0, source: archive.name) }.filter { !$0.id.isEmpty }
     }
 
     public func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
@@ -76,7 +61,7 @@ public struct DIMSEArchiveService: ArchiveService {
         let client = DICOMClient(remote: archive.remote(), local: local)
         let req = request
         let counter = NIOLockedValueBox(0)
-        let report: RetrieveReport = try blocking {
+        let report: RetrieveReport = try blocking(archive.name) {
             try await client.retrieve(req, sink: sink) { p, instance in
                 guard instance != nil else { return }
                 let n = counter.withLockedValue { $0 += 1; return $0 }
@@ -99,22 +84,88 @@ public struct DIMSEArchiveService: ArchiveService {
         return RetrieveSummary(received: r.progress.received, skipped: r.progress.skipped, complete: complete, message: message)
     }
 
-    /// Runs async network code to completion from a background thread.
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws(WorkstationError) -> T {
-        let done = DispatchSemaphore(value: 0)
-        let box = NIOLockedValueBox<Result<T, any Error>?>(nil)
-        Task {
-            do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch {
-                box.withLockedValue { $0 = .failure(error) }
-            }
-            done.signal()
+}
+
+/// The study-level keys of the worklist query (C-FIND identifier; QIDO-RS takes the same).
+func studyKeys(dateFrom: String?, patientID: String?) -> Identifier {
+    var keys = Identifier()
+    for t in [Tag.patientName, .patientBirthDate, .patientSex, .studyTime, .accessionNumber,
+              .modalitiesInStudy, .studyDescription, .studyInstanceUID, .numberOfStudyRelatedInstances, Tag(0x0020, 0x1206)] {
+        keys.set(t)
+    }
+    keys.set(.studyDate, dateFrom.map { $0 + "-" } ?? "")
+    keys.set(.patientID, patientID ?? "")
+    return keys
+}
+
+/// A worklist row from a study-level match.
+func studySummary(_ ds: DataSet, source: String) -> StudySummary {
+    func s(_ t: Tag) -> String { ds.string(t).map(trimSpaces) ?? "" }
+    return StudySummary(id: s(.studyInstanceUID), patientName: s(.patientName), patientID: s(.patientID),
+                        birthDate: s(.patientBirthDate), sex: s(.patientSex), studyDate: s(.studyDate), studyTime: s(.studyTime),
+                        modalities: s(.modalitiesInStudy).split(separator: "\\").map { trimSpaces(String($0)) }.filter { !$0.isEmpty },
+                        description: s(.studyDescription), accession: s(.accessionNumber),
+                        seriesCount: ds.int(Tag(0x0020, 0x1206)) ?? 0,
+                        instanceCount: ds.int(.numberOfStudyRelatedInstances) ?? 0, source: source, state: .remote)
+}
+
+/// Runs async network code to completion from a background thread.
+func blocking<T: Sendable>(_ archiveName: String, _ body: @escaping @Sendable () async throws -> T) throws(WorkstationError) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let box = NIOLockedValueBox<Result<T, any Error>?>(nil)
+    Task {
+        do { let v = try await body(); box.withLockedValue { $0 = .success(v) } } catch {
+            box.withLockedValue { $0 = .failure(error) }
         }
-        done.wait()
-        switch box.withLockedValue({ $0 }) {
-        case .success(let v)?: return v
-        case .failure(let e)?: throw WorkstationError("\(archive.name): \(e)")
-        case nil: throw WorkstationError("\(archive.name): no answer")
+        done.signal()
+    }
+    done.wait()
+    switch box.withLockedValue({ $0 }) {
+    case .success(let v)?: return v
+    case .failure(let e)?: throw WorkstationError("\(archiveName): \(e)")
+    case nil: throw WorkstationError("\(archiveName): no answer")
+    }
+}
+
+/// The archive over DICOMweb: QIDO-RS for the worklist, WADO-RS into the store.
+public struct DICOMwebArchiveService: ArchiveService {
+    public let name: String
+    public let client: DICOMwebClient
+    public let store: StudyStore
+
+    public init(name: String, client: DICOMwebClient, store: StudyStore) {
+        self.name = name
+        self.client = client
+        self.store = store
+    }
+
+    public func findStudies(dateFrom: String?, patientID: String?, limit: Int) throws(WorkstationError) -> [StudySummary] {
+        let query = qidoQuery(level: .studies, identifier: studyKeys(dateFrom: dateFrom, patientID: patientID).dataSet, limit: limit)
+        let client = self.client
+        let matches: [DataSet] = try blocking(name) { try await client.search(query) }
+        return matches.map { studySummary($0, source: name) }.filter { !$0.id.isEmpty }
+    }
+
+    public func retrieve(study: String, isCancelled: @escaping @Sendable () -> Bool,
+                         progress: @escaping @Sendable (Int, Int?) -> Void) throws(WorkstationError) -> RetrieveSummary {
+        let sink: CancellableSink
+        do { sink = CancellableSink(inner: try StoreSink(store: store, source: name), isCancelled: isCancelled) } catch {
+            throw WorkstationError("\(error)")
         }
+        let client = self.client
+        let report: WebRetrieveReport = try blocking(name) {
+            await retrieveDICOMweb(client: client, study: study, series: nil, sink: sink) { n in progress(n, nil) }
+        }
+        let complete = report.isComplete && !isCancelled()
+        if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        var message: String?
+        if isCancelled() {
+            message = "retrieve cancelled after \(report.received.count) instances; the study stays partial"
+        } else if !report.isComplete {
+            message = "retrieve incomplete: " + [report.error.map { "\($0)" }, report.missing.isEmpty ? nil : "\(report.missing.count) instances missing"]
+                .compactMap { $0 }.joined(separator: "; ")
+        }
+        return RetrieveSummary(received: report.received.count, skipped: report.skipped, complete: complete, message: message)
     }
 }
 
