@@ -263,6 +263,34 @@ check("WADO-RS series retrieve via an inline base URL (basic auth in the URL)",
       r.returncode == 0 and len(files2) == 6 and not bad, r.stderr)
 check("inline URL: the password is never printed", "s3cret-pw" not in r.stderr + r.stdout, r.stderr)
 
+# The workstation on the DICOMweb archive, in tmux: QIDO-RS fills the worklist, Enter on the
+# CT study retrieves it by WADO-RS into the store and opens its series.
+if shutil.which("tmux"):
+    sock = f"sixray-web-{os.getpid()}"
+    env_prefix = f"XDG_CONFIG_HOME={TMP}/xdg XDG_CACHE_HOME={TMP}/tui-cache TERM=xterm-256color"
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws", "-x", "140", "-y", "40",
+                    f"{env_prefix} {SIXRAY} --protocol blocks --archive web --root {TMP}/tui-store; echo EXIT=$?; sleep 30"], check=False)
+    def pane():
+        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "ws"], capture_output=True, text=True).stdout
+    def wait_for(text, seconds=20):
+        end = time.time() + seconds
+        while time.time() < end:
+            if text in pane():
+                return True
+            time.sleep(0.2)
+        return False
+    check("workstation on DICOMweb: QIDO-RS fills the worklist", wait_for("web: "), pane())
+    acc = pydicom.dcmread(orthanc_file(sorted(ct_uids)[0]), stop_before_pixels=True).AccessionNumber
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "/"], check=False)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "-l", str(acc)], check=False)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter", "Enter"], check=False)
+    check("workstation on DICOMweb: Enter retrieves by WADO-RS and opens the series", wait_for("Retrieved ", 60), pane())
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "C-c"], check=False)
+    check("workstation on DICOMweb: Ctrl-C quits cleanly", wait_for("EXIT=0", 10), pane())
+    subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+else:
+    print("skip: tmux not installed (workstation on DICOMweb)")
+
 # ---------------------------------------------------------------- faults
 r = sixray("query", "badtoken", "--patient-id", patient)
 check("bad token: exit 1 with HTTP 401 in words", r.returncode == 1 and "HTTP 401 Unauthorized" in r.stderr, r.stderr)
