@@ -180,7 +180,7 @@ extension StudyStore {
                 guard let target = try Row.fetchOne(db, sql: """
                     SELECT id, patient_id, issuer FROM patients WHERE patient_id = ? ORDER BY issuer = '' DESC, id LIMIT 1
                     """, arguments: [patientID]) else {
-                    throw StoreError(.notFound("no local patient with Patient ID \(patientID)"))
+                    throw StoreError(.notFound("no local patient with the Patient ID given"))
                 }
                 let id: Int64 = target["id"]
                 try db.execute(sql: "UPDATE studies SET patient_ref = ? WHERE uid = ?", arguments: [id, uid])

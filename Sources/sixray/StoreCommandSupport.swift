@@ -33,7 +33,8 @@ struct StoreLocation: ParsableArguments {
 
     func open() throws -> StudyStore {
         let (config, path) = try configuration()
-        let options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
+        var options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
+        options.confidentialCodes = config.confidentialCodes
         do {
             return try StudyStore.open(root: path, options: options)
         } catch {
