@@ -1,6 +1,8 @@
 import Testing
 @testable import DICOMCore
 
+private typealias Tag = DICOMCore.Tag
+
 /// PS3.15 Annex E Basic Profile actions on representative attributes.
 
 private func text(_ tag: Tag, _ vr: VR, _ s: String) -> DataElement {

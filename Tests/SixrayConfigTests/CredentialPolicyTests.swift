@@ -18,7 +18,7 @@ token = "abc123"
     let keys = CredentialPolicy.credentialKeys(in: withToken)
     #expect(keys.map(\.key) == ["archives.web.token"])
     #expect(keys.first?.line == 7)
-    #expect(CredentialPolicy.credentialKeys(in: "[x]\nitems = [{ password = \"p\" }]\n").map(\.key) == ["password"])
+    #expect(CredentialPolicy.credentialKeys(in: "[x]\nitems = [{ password = \"p\" }]\n").map(\.key) == ["x.password"])
     #expect(CredentialPolicy.credentialKeys(in: "[cache]\nmax_size = \"1 GB\"\n").isEmpty)
     // A file that does not parse is still scanned line by line.
     #expect(CredentialPolicy.credentialKeys(in: "[a\nbearer_token = \"x\"\n").map(\.line) == [2])
