@@ -95,7 +95,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMuta
 public func fuzzMain(_ argc: Int32, _ argv: FuzzArgv?) -> Int32 {
     let name = getenv("SIXRAY_FUZZ_TARGET").map { String(cString: $0) } ?? "part10"
     guard let target = FuzzTarget(rawValue: name) else {
-        fputs("SIXRAY_FUZZ_TARGET=\(name): expected one of part10, codecs, toml\n", stderr)
+        print("SIXRAY_FUZZ_TARGET=\(name): expected one of part10, codecs, toml")
         return 64
     }
     selected = target
