@@ -85,6 +85,7 @@ func jsonText(_ object: Any) -> String {
 func studyJSON(_ s: StudySummary) -> [String: Any] {
     [
         "studyInstanceUID": s.studyInstanceUID,
+        "confidential": s.isConfidential || s.confidentialFlag,
         "patientID": s.patient.patientID,
         "issuerOfPatientID": s.patient.issuer,
         "patientName": s.patient.name,
