@@ -47,6 +47,7 @@ public enum ProfileAction: Sendable, Hashable {
 public final class UIDReplacement: @unchecked Sendable {
     private let lock = NSLock()
     private var map: [String: String] = [:]
+    private var used: Set<String> = []
     private let make: @Sendable () -> String
 
     public init(make: @escaping @Sendable () -> String = UIDReplacement.randomUID) {
@@ -57,8 +58,9 @@ public final class UIDReplacement: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if let r = map[uid] { return r }
         var r = make()
-        while map.values.contains(r) { r = make() }
+        while used.contains(r) { r = make() }
         map[uid] = r
+        used.insert(r)
         return r
     }
 
