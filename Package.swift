@@ -144,6 +144,13 @@ let package = Package(
             dependencies: ["DICOMNetwork", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings),
 
+        // libFuzzer targets for the Part 10 reader, the codecs and the TOML reader (Scripts/fuzz);
+        // a replay tool in normal builds.
+        .executableTarget(
+            name: "SixrayFuzz",
+            dependencies: ["DICOMCore", "DICOMCodecs", "SixrayConfig"],
+            swiftSettings: swiftSettings),
+
         // Tests
         .target(
             name: "TestSupport",

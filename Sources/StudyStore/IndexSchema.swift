@@ -139,6 +139,15 @@ enum IndexSchema {
                 END;
                 """)
         }
+        m.registerMigration("v4: confidential studies (local flag and Confidentiality Code)") { db in
+            // confidentiality_code: Confidentiality Code (0040,1008) of the study's files,
+            // matched against [privacy] confidential_codes at query time; confidential: the
+            // local flag of `sixray cache mark --confidential`.
+            try db.execute(sql: """
+                ALTER TABLE studies ADD COLUMN confidential INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE studies ADD COLUMN confidentiality_code TEXT NOT NULL DEFAULT '';
+                """)
+        }
         return m
     }
 }

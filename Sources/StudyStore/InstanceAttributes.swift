@@ -18,6 +18,8 @@ public struct InstanceAttributes: Sendable, Equatable {
     public var studyTime = ""
     public var studyDescription = ""
     public var accessionNumber = ""
+    /// Confidentiality Code (0040,1008), PS3.3 C.4.11 Requested Procedure.
+    public var confidentialityCode = ""
     public var studyID = ""
     public var referringPhysician = ""
     public var institution = ""
@@ -74,6 +76,7 @@ public struct InstanceAttributes: Sendable, Equatable {
         studyTime = text(0x0008, 0x0030)
         studyDescription = text(0x0008, 0x1030)
         accessionNumber = text(0x0008, 0x0050)
+        confidentialityCode = text(0x0040, 0x1008)
         studyID = text(0x0020, 0x0010)
         referringPhysician = text(0x0008, 0x0090)
         institution = text(0x0008, 0x0080)

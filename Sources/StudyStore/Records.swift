@@ -59,6 +59,12 @@ public struct StudySummary: Sendable, Equatable {
     public var isRead: Bool
     public var keywords: [String]
     public var note: String
+    /// Flagged confidential locally (`sixray cache mark --confidential`).
+    public var confidentialFlag = false
+    /// Confidentiality Code (0040,1008) of the study's files.
+    public var confidentialityCode = ""
+    /// Confidential by the flag or by a configured code (set by `worklist`).
+    public var isConfidential = false
 }
 
 public struct SeriesSummary: Sendable, Equatable {

@@ -16,6 +16,9 @@ public struct StoreConfiguration: Sendable, Equatable {
 
     public var maxSizeBytes: Int64 = defaultMaxSize
     public var root: String?
+    /// `[privacy] confidential_codes = ["R", "V"]`: Confidentiality Codes (0040,1008) that make
+    /// a study confidential (hidden from the worklist unless asked for, and audited).
+    public var confidentialCodes: [String] = []
 
     public init() {}
 
@@ -36,8 +39,14 @@ public struct StoreConfiguration: Sendable, Equatable {
         } catch {
             throw StoreError(.io("cannot read"), path: path)
         }
+        let text = String(decoding: source, as: UTF8.self)
         do {
-            return try parse(String(decoding: source, as: UTF8.self))
+            try CredentialPolicy.checkFile(path, text: text)
+        } catch {
+            throw StoreError(.config(line: error.line ?? 0, reason: (error.key.map { "\($0): " } ?? "") + error.reason), path: path)
+        }
+        do {
+            return try parse(text)
         } catch {
             var e = error
             e.path = path
@@ -50,6 +59,10 @@ public struct StoreConfiguration: Sendable, Equatable {
         var config = StoreConfiguration()
         do {
             let doc = try ConfigSection.parse(text, file: nil)
+            if let privacy = try doc.section("privacy") {
+                try privacy.checkKeys(["confidential_codes"])
+                config.confidentialCodes = try privacy.strings("confidential_codes") ?? []
+            }
             guard let cache = try doc.section("cache") else { return config }
             try cache.checkKeys(["max_size", "path"])
             if let size = cache.table["max_size"] {

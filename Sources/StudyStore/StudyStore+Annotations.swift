@@ -26,6 +26,8 @@ struct StudyAnnotations: Codable, Equatable {
     var source = ""
     var state = StudyState.complete.rawValue
     var attachedTo: AttachedPatient?
+    /// `cache mark --confidential` (optional: study.json files written before it lack the key).
+    var confidential: Bool?
 
     static let fileName = "study.json"
 }
@@ -98,7 +100,7 @@ extension StudyStore {
     func annotations(_ db: Database, study uid: String) throws -> StudyAnnotations? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT s.pinned, s.is_read, s.note, s.source, s.state, s.original_patient_id, s.original_issuer,
-                   p.patient_id, p.issuer
+                   p.patient_id, p.issuer, s.confidential
             FROM studies s JOIN patients p ON p.id = s.patient_ref WHERE s.uid = ?
             """, arguments: [uid]) else { return nil }
         var a = StudyAnnotations()
@@ -107,6 +109,8 @@ extension StudyStore {
         a.note = row["note"]
         a.source = row["source"]
         a.state = row["state"]
+        let confidential: Bool = row["confidential"]
+        a.confidential = confidential ? true : nil
         a.keywords = try String.fetchAll(db, sql: "SELECT keyword FROM study_keywords WHERE study_uid = ? ORDER BY keyword",
                                          arguments: [uid])
         let (pid, issuer): (String, String) = (row["patient_id"], row["issuer"])
@@ -148,6 +152,9 @@ extension StudyStore {
     func restoreAnnotations(_ db: Database, study uid: String, _ a: StudyAnnotations) throws {
         try db.execute(sql: "UPDATE studies SET pinned = ?, is_read = ?, note = ?, source = ?, state = ? WHERE uid = ?",
                        arguments: [a.pinned, a.read, a.note, a.source, StudyState(rawValue: a.state)?.rawValue ?? "partial", uid])
+        if a.confidential == true {
+            try db.execute(sql: "UPDATE studies SET confidential = 1 WHERE uid = ?", arguments: [uid])
+        }
         for k in a.keywords {
             try db.execute(sql: "INSERT OR IGNORE INTO study_keywords VALUES (?, ?)", arguments: [uid, normalizedKeyword(k)])
         }
@@ -180,7 +187,7 @@ extension StudyStore {
                 guard let target = try Row.fetchOne(db, sql: """
                     SELECT id, patient_id, issuer FROM patients WHERE patient_id = ? ORDER BY issuer = '' DESC, id LIMIT 1
                     """, arguments: [patientID]) else {
-                    throw StoreError(.notFound("no local patient with Patient ID \(patientID)"))
+                    throw StoreError(.notFound("no local patient with the Patient ID given"))
                 }
                 let id: Int64 = target["id"]
                 try db.execute(sql: "UPDATE studies SET patient_ref = ? WHERE uid = ?", arguments: [id, uid])

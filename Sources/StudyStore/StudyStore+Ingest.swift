@@ -233,12 +233,13 @@ extension StudyStore {
                             try db.execute(sql: """
                                 INSERT INTO studies (uid, patient_ref, original_patient_id, original_issuer,
                                     original_patient_name, study_date, study_time, description, accession, study_id,
-                                    referring_physician, institution, source, state, added_at, last_access)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?)
+                                    referring_physician, institution, source, state, added_at, last_access,
+                                    confidentiality_code)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?)
                                 """, arguments: [a.studyInstanceUID, patient, a.patientID, a.issuerOfPatientID,
                                                  a.patientName, a.studyDate, a.studyTime, a.studyDescription,
                                                  a.accessionNumber, a.studyID, a.referringPhysician, a.institution,
-                                                 source, now, now])
+                                                 source, now, now, a.confidentialityCode])
                             if isNew { newPatientStudies.append((a.studyInstanceUID, patient, a)) }
                             result.newStudies.append(a.studyInstanceUID)
                         }
@@ -305,7 +306,7 @@ extension StudyStore {
             guard let target = try Row.fetchOne(db, sql: """
                 SELECT id, patient_id, issuer FROM patients WHERE patient_id = ? ORDER BY issuer = '' DESC, id LIMIT 1
                 """, arguments: [asPatient]) else {
-                throw StoreError(.notFound("no local patient with Patient ID \(asPatient)"))
+                throw StoreError(.notFound("no local patient with the Patient ID given"))
             }
             let id: Int64 = target["id"]
             if a.patientID != (target["patient_id"] as String) || a.issuerOfPatientID != (target["issuer"] as String) {

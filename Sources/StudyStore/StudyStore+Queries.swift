@@ -1,5 +1,8 @@
 import DICOMCore
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A worklist filter, sort order and page. Empty fields do not filter.
 public struct WorklistQuery: Sendable, Equatable {
@@ -25,6 +28,9 @@ public struct WorklistQuery: Sendable, Equatable {
     public var read: ReadFilter?
     public var state: StudyState?
     public var pinnedOnly = false
+    /// List confidential studies too (flagged locally or by a configured Confidentiality Code);
+    /// each one listed is recorded in the store's audit log.
+    public var showConfidential = false
     public var sort: Sort = .date
     public var descending = true
     public var limit = 100
@@ -38,7 +44,7 @@ extension StudyStore {
 
     /// A page of studies matching `query`, with patient and annotations.
     public func worklist(_ query: WorklistQuery) throws(StoreError) -> [StudySummary] {
-        let (whereSQL, arguments) = Self.filter(query)
+        let (whereSQL, arguments) = Self.filter(query, confidentialCodes: options.confidentialCodes)
         let direction = query.descending ? "DESC" : "ASC"
         let order: String
         switch query.sort {
@@ -52,15 +58,58 @@ extension StudyStore {
         }
         var args = arguments
         args += [max(0, query.limit), max(0, query.offset)]
-        return try read { db in
+        let rows = try read { db in
             try Row.fetchAll(db, sql: Self.summarySelect + whereSQL + " ORDER BY \(order), s.uid LIMIT ? OFFSET ?",
                              arguments: StatementArguments(args)).map(Self.summary(from:))
         }
+        let codes = Set(options.confidentialCodes.map(Self.normalizedCode))
+        var out = rows
+        for i in out.indices {
+            out[i].isConfidential = out[i].confidentialFlag || codes.contains(Self.normalizedCode(out[i].confidentialityCode))
+        }
+        if query.showConfidential {
+            for s in out where s.isConfidential { try audit(event: "list-confidential", study: s.studyInstanceUID) }
+        }
+        return out
+    }
+
+    static func normalizedCode(_ code: String) -> String { code.trimming(" \0").uppercased() }
+
+    /// Flag a study confidential (or clear the flag): hidden from the worklist unless asked for.
+    public func setConfidential(_ confidential: Bool, study uid: String) throws(StoreError) {
+        try updateStudy(uid, sql: "UPDATE studies SET confidential = ? WHERE uid = ?", [confidential, uid])
+        try audit(event: confidential ? "mark-confidential" : "unmark-confidential", study: uid)
+    }
+
+    /// Append one JSON line to `audit.log` under the store (0600, O_APPEND): who (user and
+    /// process), what, which study, when. Never a patient name or ID, only the Study Instance UID.
+    public func audit(event: String, study uid: String) throws(StoreError) {
+        let path = layout.root + "/audit.log"
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.io("cannot open the audit log: \(String(cString: strerror(errno)))"), path: path) }
+        defer { _ = Glibc.close(fd) }
+        fchmod(fd, 0o600)
+        let user = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? String(getuid())
+        func quoted(_ s: String) -> String {
+            var o = "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": o += "\\\""
+                case "\\": o += "\\\\"
+                default: o += u.value < 0x20 ? "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) : String(u)
+                }
+            }
+            return o + "\""
+        }
+        let line = "{\"time\":\(options.clock()),\"user\":\(quoted(user)),\"pid\":\(getpid()),\"event\":\(quoted(event)),\"study\":\(quoted(uid))}\n"
+        let bytes = Array(line.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw StoreError(.io("cannot write the audit log"), path: path) }
     }
 
     /// How many studies match `query` (for paging).
     public func count(_ query: WorklistQuery) throws(StoreError) -> Int {
-        let (whereSQL, arguments) = Self.filter(query)
+        let (whereSQL, arguments) = Self.filter(query, confidentialCodes: options.confidentialCodes)
         return try read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM studies s JOIN patients p ON p.id = s.patient_ref" + whereSQL,
                              arguments: StatementArguments(arguments)) ?? 0
@@ -218,7 +267,8 @@ extension StudyStore {
                s.description, s.accession, s.study_id, s.referring_physician, s.institution, s.modalities,
                s.body_parts, s.num_series, s.num_instances, s.size_bytes, s.source, s.state, s.added_at,
                s.last_access, s.pinned, s.is_read, s.note,
-               (SELECT group_concat(keyword, char(9)) FROM study_keywords k WHERE k.study_uid = s.uid)
+               (SELECT group_concat(keyword, char(9)) FROM study_keywords k WHERE k.study_uid = s.uid),
+               s.confidential, s.confidentiality_code
         FROM studies s JOIN patients p ON p.id = s.patient_ref
         """
 
@@ -232,7 +282,7 @@ extension StudyStore {
             seriesCount: r[19], instanceCount: r[20], sizeBytes: r[21], source: r[22],
             state: StudyState(rawValue: r[23]) ?? .partial, addedAt: r[24], lastAccess: r[25], pinned: r[26], isRead: r[27],
             keywords: ((r[29] as String?) ?? "").split(separator: "\t").map(String.init).sorted(),
-            note: r[28])
+            note: r[28], confidentialFlag: r[30], confidentialityCode: r[31])
     }
 
     static func patient(from r: Row) -> PatientRecord {
@@ -261,7 +311,7 @@ extension StudyStore {
 
     static func hasWildcard(_ s: String) -> Bool { s.contains("*") || s.contains("?") }
 
-    static func filter(_ q: WorklistQuery) -> (String, [any DatabaseValueConvertible]) {
+    static func filter(_ q: WorklistQuery, confidentialCodes: [String] = []) -> (String, [any DatabaseValueConvertible]) {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
         func nonEmpty(_ s: String?) -> String? {
@@ -331,6 +381,14 @@ extension StudyStore {
         if let r = q.read { clauses.append("s.is_read = ?"); args.append(r == .read) }
         if let st = q.state { clauses.append("s.state = ?"); args.append(st.rawValue) }
         if q.pinnedOnly { clauses.append("s.pinned = 1") }
+        if !q.showConfidential {
+            clauses.append("s.confidential = 0")
+            let codes = confidentialCodes.map(normalizedCode).filter { !$0.isEmpty }
+            if !codes.isEmpty {
+                clauses.append("upper(trim(s.confidentiality_code)) NOT IN (" + codes.map { _ in "?" }.joined(separator: ", ") + ")")
+                args += codes
+            }
+        }
         return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), args)
     }
 }

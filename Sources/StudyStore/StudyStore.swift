@@ -40,6 +40,9 @@ public final class StudyStore: Sendable {
         public var durable = true
         /// Seconds since 1970; injectable for tests of least-recently-used eviction.
         public var clock: @Sendable () -> Double = { StudyStore.wallClock() }
+        /// Confidentiality Codes (0040,1008) that make a study confidential ([privacy]
+        /// confidential_codes in config.toml), compared without case and surrounding spaces.
+        public var confidentialCodes: [String] = []
 
         public init(maxSizeBytes: Int64? = nil) { self.maxSizeBytes = maxSizeBytes }
     }

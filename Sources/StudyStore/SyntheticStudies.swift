@@ -21,6 +21,8 @@ public struct SyntheticInstance: Sendable {
     public var instanceNumber = 1
     /// Extra bytes of pixel data beyond the 8×8 frame (to make larger files).
     public var padding = 0
+    /// Confidentiality Code (0040,1008); left out when empty.
+    public var confidentialityCode = ""
 
     public init() {}
 
@@ -49,6 +51,7 @@ public struct SyntheticInstance: Sendable {
         text(0x0010, 0x0040, .CS, sex)
         if !otherPatientIDs.isEmpty { text(0x0010, 0x1000, .LO, otherPatientIDs.joined(separator: "\\")) }
         text(0x0018, 0x0015, .CS, bodyPart)
+        if !confidentialityCode.isEmpty { text(0x0040, 0x1008, .LO, confidentialityCode) }
         text(0x0020, 0x000D, .UI, studyInstanceUID)
         text(0x0020, 0x000E, .UI, seriesInstanceUID)
         text(0x0020, 0x0010, .SH, "1")

@@ -97,13 +97,15 @@ public struct ArchiveConfig: Sendable {
             if bytes.count > 1 << 20 { close(fd); throw NetworkError(.config("\(path): larger than 1 MiB")) }
         }
         close(fd)
-        var c = try parse(String(decoding: bytes, as: UTF8.self), name: path)
+        let text = String(decoding: bytes, as: UTF8.self)
+        do { try CredentialPolicy.checkFile(path, text: text) } catch { throw NetworkError(.config(error.description)) }
+        var c = try parse(text, name: path)
         c.path = path
         return c
     }
 
     /// Top-level tables of config.toml and who reads them; anything else is a typo.
-    static let knownTables: Set<String> = ["sixray", "archive", "archives", "cache", "ui", "profile"]
+    static let knownTables: Set<String> = ["sixray", "archive", "archives", "cache", "ui", "profile", "privacy"]
 
     public static func parse(_ text: String, name: String = "config.toml") throws(NetworkError) -> ArchiveConfig {
         do {

@@ -60,6 +60,7 @@ struct CacheList: ParsableCommand {
     @Option(help: "Text in name, IDs, description, keywords or notes.") var text: String?
     @Flag(help: "Only unread studies.") var unread = false
     @Flag(help: "Only pinned studies.") var pinned = false
+    @Flag(help: "List confidential studies too (each one listed is recorded in the store's audit.log).") var showConfidential = false
     @Option(help: "Sort by date, name, id, accession, modality, access, added.") var sort = "date"
     @Flag(help: "Oldest first.") var ascending = false
     @Option(help: "Rows per page.") var limit = 100
@@ -79,6 +80,7 @@ struct CacheList: ParsableCommand {
         q.accessionNumber = accession; q.keyword = keyword; q.text = text
         q.read = unread ? .unread : nil
         q.pinnedOnly = pinned
+        q.showConfidential = showConfidential
         q.sort = WorklistQuery.Sort(rawValue: sort) ?? .date
         q.descending = !ascending
         q.limit = limit; q.offset = offset
@@ -354,15 +356,33 @@ struct CacheNote: ParsableCommand {
 }
 
 struct CacheMarkRead: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "mark", abstract: "Mark a study read or unread.")
+    static let configuration = CommandConfiguration(
+        commandName: "mark", abstract: "Mark a study read or unread, or confidential.",
+        discussion: """
+            --confidential hides the study from the worklist and `cache ls` unless they are given \
+            --show-confidential (as does a Confidentiality Code (0040,1008) listed in config.toml \
+            [privacy] confidential_codes); --not-confidential clears the flag. Both are recorded in \
+            the store's audit.log.
+            """)
     @Argument(help: "Study (UID or accession).") var study: String
     @Flag(help: "Mark unread instead of read.") var unread = false
+    @Flag(help: "Flag the study confidential (leaves read/unread alone).") var confidential = false
+    @Flag(help: "Clear the confidential flag.") var notConfidential = false
     @OptionGroup var location: StoreLocation
+
+    func validate() throws {
+        if confidential && notConfidential { throw ValidationError("give --confidential or --not-confidential, not both") }
+        if unread && (confidential || notConfidential) { throw ValidationError("--unread and --confidential are separate marks: one at a time") }
+    }
 
     func run() throws {
         let store = try location.open()
         defer { store.close() }
         let s = try resolveStudy(store, study, command: "mark")
+        if confidential || notConfidential {
+            try storeCall("mark") { () throws(StoreError) in try store.setConfidential(confidential, study: s.studyInstanceUID) }
+            return
+        }
         try storeCall("mark") { () throws(StoreError) in try store.setRead(!unread, study: s.studyInstanceUID) }
     }
 }

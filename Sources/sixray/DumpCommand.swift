@@ -43,6 +43,9 @@ struct Dump: ParsableCommand {
     @Flag(help: "Do not print the lenient reader's warnings.")
     var quiet = false
 
+    @Flag(help: "De-identify what is printed with the PS3.15 Basic Application Level Confidentiality Profile (UIDs replaced consistently across the files of one run).")
+    var deidentify = false
+
     func run() throws {
         var options = ReadOptions(strict: strict)
         options.bulkDataThreshold = 1024
@@ -52,8 +55,10 @@ struct Dump: ParsableCommand {
             bulkData: inlineBulk ? .inline : (noBulk ? .omit(threshold: 1024) : .uri(threshold: 1024)),
             indent: 2)
         let formatter = DumpFormatter(maxValueLength: maxValueLength, hideBulk: noBulk)
+        let profile = deidentify ? ConfidentialityProfile() : nil
         for path in files {
-            let (file, error) = Part10Reader.readPartial(path: path, options: options)
+            var (file, error) = Part10Reader.readPartial(path: path, options: options)
+            if let profile { file = file?.deidentified(with: profile) }
             if let file {
                 if json {
                     jsonParts.append(encoder.encode(file.dataSet, sourcePath: file.source.isFile ? absolutePath(file.source.name) : nil))

@@ -53,6 +53,8 @@ struct Export: ParsableCommand {
     @Option(help: "Frame number, 0-based.") var frame: Int?
     @Option(help: "stored, modality or display.") var stage: PixelStage = .display
     @Option(help: "Window centre and width, e.g. 40,400.") var window: String?
+    @Flag(help: "De-identify the JSON sidecar and messages (PS3.15 Basic Profile): series UID replaced, description and source file names left out.")
+    var deidentify = false
     @Option(help: "A window preset: ct-brain, ct-subdural, ct-stroke, ct-bone, ct-lung, ct-mediastinum, ct-abdomen, ct-liver, mr-auto, or one from ~/.config/sixray/windows.toml.") var preset: String?
 
     func validate() throws {
@@ -177,9 +179,10 @@ extension Export {
                                    slabThickness: slab, slabMode: mode, resample: !noResample)
         // An axial raw-grid plane of an axial stack decodes only the slices it reads.
         let series = try SeriesVolume.open([input] + more, stackIndex: stack, for: request)
-        for w in series.warnings { Output.error("warning: \(series.series.name): \(w.message)") }
+        let seriesName = deidentify ? Inspect.deidentified(UIDReplacement())(series.series).name : series.series.name
+        for w in series.warnings { Output.error("warning: \(seriesName): \(w.message)") }
         if noResample, series.stack.geometry.isSheared {
-            Output.error("warning: \(series.series.name): --no-resample keeps the sheared (tilted) grid")
+            Output.error("warning: \(seriesName): --no-resample keeps the sheared (tilted) grid")
         }
         let plane = try series.reformat(series.planeRequest ?? request)
         let g = plane.geometry
@@ -249,6 +252,16 @@ extension Export {
             "warnings": series.warnings.map { ["kind": $0.kind.rawValue, "message": $0.message] },
         ]
         if let slab, slab > 0 { object["slab"] = ["thickness": slab, "mode": mode.rawValue] }
+        if deidentify {
+            let s = Inspect.deidentified(UIDReplacement())(series.series)
+            object["series"] = s.name
+            object["seriesInstanceUID"] = s.seriesInstanceUID
+            object["deidentified"] = ConfidentialityProfile.methodDescription
+            if var volume = object["volume"] as? [String: Any] {
+                volume["files"] = nil
+                object["volume"] = volume
+            }
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }

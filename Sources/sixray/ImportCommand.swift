@@ -45,7 +45,7 @@ struct Import: ParsableCommand {
                 throw ExitCode(StoreExit.storeError)
             }
             guard !found.isEmpty else {
-                Output.error("import: no local patient with Patient ID \(asPatient) (see `sixray cache ls --id \(asPatient)`)")
+                Output.error("import: no local patient with the Patient ID given to --as-patient (see `sixray cache ls --id ID`)")
                 throw ExitCode(StoreExit.problems)
             }
         }

@@ -21,9 +21,12 @@ struct Inspect: ParsableCommand {
 
     @Argument(help: "Files or directories (searched recursively).") var paths: [String]
     @Flag(help: "Print JSON instead of text.") var json = false
+    @Flag(help: "De-identify the report (PS3.15 Basic Profile): UIDs replaced consistently, series descriptions left out.")
+    var deidentify = false
 
     func run() throws {
-        let catalog = SeriesCatalog.scan(paths)
+        var catalog = SeriesCatalog.scan(paths)
+        if deidentify { catalog.series = catalog.series.map(Self.deidentified(UIDReplacement())) }
         var studies: [(uid: String, series: [[String: Any]])] = []
         var text = ""
         for s in catalog.series {
@@ -99,5 +102,20 @@ struct Inspect: ParsableCommand {
             Output.write(text)
         }
         if !catalog.failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension Inspect {
+    /// A series as the PS3.15 Basic Profile leaves it: Study/Series/SOP Instance UIDs replaced
+    /// (action U, one mapping per run), Series Description (0008,103E) removed (action X).
+    static func deidentified(_ uids: UIDReplacement) -> (SeriesCatalog.Series) -> SeriesCatalog.Series {
+        { s in
+            var s = s
+            s.studyInstanceUID = s.studyInstanceUID.isEmpty ? "" : uids.replacement(for: s.studyInstanceUID)
+            s.seriesInstanceUID = s.seriesInstanceUID.isEmpty ? "" : uids.replacement(for: s.seriesInstanceUID)
+            s.duplicateSOPInstanceUIDs = s.duplicateSOPInstanceUIDs.map(uids.replacement(for:))
+            s.description = ""
+            return s
+        }
     }
 }

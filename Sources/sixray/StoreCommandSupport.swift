@@ -33,7 +33,8 @@ struct StoreLocation: ParsableArguments {
 
     func open() throws -> StudyStore {
         let (config, path) = try configuration()
-        let options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
+        var options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
+        options.confidentialCodes = config.confidentialCodes
         do {
             return try StudyStore.open(root: path, options: options)
         } catch {
@@ -84,6 +85,7 @@ func jsonText(_ object: Any) -> String {
 func studyJSON(_ s: StudySummary) -> [String: Any] {
     [
         "studyInstanceUID": s.studyInstanceUID,
+        "confidential": s.isConfidential || s.confidentialFlag,
         "patientID": s.patient.patientID,
         "issuerOfPatientID": s.patient.issuer,
         "patientName": s.patient.name,

@@ -23,6 +23,9 @@ struct WorkstationOptions: ParsableArguments {
 
     @Option(help: "The archive the worklist queries and retrieves from (an [archive.NAME] of config.toml; default: [ui] archive, or the only one configured). 'none': the local store only.")
     var archive: String?
+
+    @Flag(help: "De-identified mode for support staff: patient identity hidden throughout (Ctrl-p cannot show it), tags shown after the PS3.15 Basic Application Level Confidentiality Profile.")
+    var deidentify = false
 }
 
 /// Opens the TUI on `library` and returns its exit code. Needs a terminal on stdin and stdout.
@@ -39,7 +42,16 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions, sto
     var profile = Profile()
     let configPath = dirs?.configFile
     do {
-        profile = try Profile.fromConfig(configPath.flatMap(readTextFile), file: configPath, name: options.profile)
+        let text = configPath.flatMap(readTextFile)
+        if let configPath, let text {
+            do { try CredentialPolicy.checkFile(configPath, text: text) } catch {
+                Output.error("\(error)")
+                throw ExitCode(1)
+            }
+        }
+        profile = try Profile.fromConfig(text, file: configPath, name: options.profile)
+    } catch let e as ExitCode {
+        throw e
     } catch {
         if options.profile != nil {
             Output.error("\(error)")
@@ -102,7 +114,8 @@ func openWorkstation(library: any StudyLibrary, options: WorkstationOptions, sto
         resources.warnings.append("\(error); using the standard overlay")
     }
     let app = WorkstationApp(library: library, renderer: renderer, backend: backend, resources: resources,
-                             today: todayString(), cellSize: cell ?? (10, 20), archive: archiveService)
+                             today: todayString(), cellSize: cell ?? (10, 20), archive: archiveService,
+                             deidentify: options.deidentify)
     let code = app.run()
     backend.shutdown()
     return code
@@ -144,10 +157,14 @@ struct Worklist: ParsableCommand {
 
     @OptionGroup var options: WorkstationOptions
     @OptionGroup var location: StoreLocation
+    @Flag(help: "List confidential studies too (each one listed is recorded in the store's audit.log).")
+    var showConfidential = false
 
     func run() throws {
         let store = try location.open()
-        let code = try openWorkstation(library: StoreLibrary(store: store), options: options, store: store)
+        let library = StoreLibrary(store: store)
+        library.showConfidential = showConfidential
+        let code = try openWorkstation(library: library, options: options, store: store)
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -95,6 +95,7 @@ struct StudyStoreFaultTests {
             try store.setPinned(true, study: "2.25.1")
             try store.addKeyword("teaching", study: "2.25.2")
             try store.setNote("nodule", study: "2.25.2")
+            try store.setConfidential(true, study: "2.25.2")
             store.close()
         }
         // Garbage over the index (and its WAL, as a disk fault would leave it).
@@ -114,6 +115,8 @@ struct StudyStoreFaultTests {
         let b = try #require(try store.study("2.25.2"))
         #expect(a.pinned)
         #expect(b.keywords == ["teaching"] && b.note == "nodule")
+        #expect(b.confidentialFlag)
+        #expect(!a.confidentialFlag)
         #expect(b.patient.patientID == "LOC1")
         #expect(b.originalPatientID == "EXT")
         #expect(try store.priors(of: "2.25.1").map(\.candidate.studyInstanceUID) == ["2.25.2"])

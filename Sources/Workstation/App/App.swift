@@ -24,14 +24,18 @@ public final class WorkstationApp {
     /// Statistics of the last presented frame (tests and the latency benchmark read them).
     public private(set) var lastPresent = PresentStats()
     public private(set) var lastRenderedViewports = 0
+    /// `--deidentify`: the PS3.15 Basic Profile applied to what the tag browser shows (one
+    /// profile per session, so replaced UIDs stay consistent while it runs).
+    public let deidentification: ConfidentialityProfile?
 
     /// - Parameters:
     ///   - clock: seconds, monotonic (tests pass a fake one).
     public init(library: any StudyLibrary, renderer: ScreenRenderer, backend: any TerminalBackend, resources: UIResources,
                 today: String, cellSize: (width: Int, height: Int)?, archive: (any ArchiveService)? = nil,
-                clock: @escaping () -> Double = monotonicSeconds) {
+                deidentify: Bool = false, clock: @escaping () -> Double = monotonicSeconds) {
         self.library = library
         self.archive = archive
+        self.deidentification = deidentify ? ConfidentialityProfile() : nil
         self.renderer = renderer
         self.backend = backend
         self.clock = clock
@@ -47,6 +51,10 @@ public final class WorkstationApp {
         s.archiveName = archive?.name
         if let a = archive { s.archiveStatus = "\(a.name): querying…" }
         s.defaultLayout = resources.layout
+        if deidentify {
+            s.hideIdentity = true
+            s.identityLocked = true
+        }
         if let w = resources.warnings.first {
             s.status = StatusMessage(text: w + (resources.warnings.count > 1 ? " (+\(resources.warnings.count - 1) more)" : ""), role: .warning)
         }
@@ -329,8 +337,9 @@ public final class WorkstationApp {
         }
         guard let file = path ?? series.files.first else { return ["(no file)"] }
         do {
-            let f = try Part10Reader.read(path: file)
-            var lines = ["File: \(file)", ""] + DumpFormatter(maxValueLength: 80, hideBulk: true).format(f).split(separator: "\n").map(String.init)
+            var f = try Part10Reader.read(path: file)
+            if let profile = deidentification { f = f.deidentified(with: profile) }
+            var lines = [deidentification == nil ? "File: \(file)" : "File: (de-identified, PS3.15 Basic Profile)", ""] + DumpFormatter(maxValueLength: 80, hideBulk: true).format(f).split(separator: "\n").map(String.init)
             if state.hideIdentity { lines = lines.map(Self.redactIdentity) }
             return lines
         } catch {

@@ -23,6 +23,8 @@ public struct AppState: Sendable {
     public var help: HelpState?
     public var status = StatusMessage(text: "", role: .statusBar)
     public var hideIdentity = false
+    /// `--deidentify`: identity hidden from the start and Ctrl-p cannot show it.
+    public var identityLocked = false
     public var quitting = false
     /// What the archive side is doing: nil when no archive is configured.
     public var archiveStatus: String?

@@ -218,6 +218,11 @@ public enum Reducer {
         case .redraw:
             return [.redraw]
         case .hideIdentity:
+            if state.identityLocked {
+                state.hideIdentity = true
+                state.status = StatusMessage(text: "De-identified mode: patient identity stays hidden", role: .statusBar)
+                return []
+            }
             state.hideIdentity.toggle()
             state.status = StatusMessage(text: state.hideIdentity ? "Patient identity hidden" : "Patient identity shown", role: .statusBar)
             return []
@@ -239,7 +244,7 @@ public enum Reducer {
             [state.hideIdentity ? "(hidden)" : displayName(s.patientName), state.hideIdentity ? "" : s.patientID,
              formatDate(s.studyDate), s.modalities.joined(separator: "/"),
              s.description + (s.keywords.isEmpty ? "" : "  #" + s.keywords.joined(separator: " #")),
-             s.accession, "\(s.seriesCount)/\(s.instanceCount)",
+             state.identityLocked ? "" : s.accession, "\(s.seriesCount)/\(s.instanceCount)",
              (s.isPinned ? "📌" : "") + (s.state == .complete ? (s.isRead ? "read" : "new") : s.state.rawValue)]
         }
         return (rows, studies)

@@ -10,6 +10,8 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
     public let store: StudyStore
     /// Most studies listed at once; the worklist filters and sorts them in memory.
     public var limit = 5000
+    /// `--show-confidential`: list confidential studies too (the store audits each one).
+    public var showConfidential = false
     private let lock = Mutex()
     private var leases: [String: StudyLease] = [:]
 
@@ -29,6 +31,7 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
     public func studies() throws(WorkstationError) -> [StudySummary] {
         var q = WorklistQuery()
         q.limit = limit
+        q.showConfidential = showConfidential
         do { return try store.worklist(q).map { summary($0) } } catch {
             throw WorkstationError("study store: \(error)")
         }
