@@ -145,6 +145,12 @@ with open(TMP + "/xdg/sixray/config.toml", "w") as f:
             f'[archive.web]\nprotocol = "dicomweb"\nurl = "{base}"\nusername = "sixray"\npassword = "s3cret-pw"\n\n'
             f'[archive.badtoken]\nprotocol = "dicomweb"\nurl = "{base}"\ntoken_env = "SIXRAY_TEST_TOKEN"\n\n'
             f'[archive.dimse]\nhost = "127.0.0.1"\nport = {o_dicom}\ncalled_aet = "ORTHANC"\nretrieve = "get"\n')
+# It holds a password: private to the user, as Sixray requires (a 0644 file is refused).
+os.chmod(TMP + "/xdg/sixray/config.toml", 0o644)
+r = sixray("echo", "web")
+check("a config with a password readable by others is refused, saying how to fix it",
+      r.returncode != 0 and "chmod 600" in r.stderr and "s3cret-pw" not in r.stderr, r.stderr)
+os.chmod(TMP + "/xdg/sixray/config.toml", 0o600)
 
 r = sixray("echo", "web")
 check("echo over DICOMweb (QIDO-RS probe)", r.returncode == 0 and "QIDO-RS answered" in r.stdout, r.stderr + r.stdout)
