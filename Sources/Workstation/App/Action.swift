@@ -37,6 +37,8 @@ public enum Action: Sendable {
     /// The renderer reports what it drew (so that mouse positions map to the image).
     case rendered(viewport: Int, transform: ViewTransform, pixelScale: SIMD2<Double>, position: Double?)
     case showText(title: String, lines: [String])
+    /// Local patients a study may belong to (for the attach prompt).
+    case attachCandidates(studyID: String, [String])
     case message(String, Role)
 }
 
@@ -50,6 +52,8 @@ public enum Effect: Sendable, Equatable {
     case retrieve(studyID: String)
     /// Stop background network work (Esc while a retrieve or query runs).
     case cancelBackground
+    case loadAttachCandidates(studyID: String)
+    case attach(studyID: String, patientID: String)
     /// Find the patient's other studies at the archive and fetch the most relevant ones that
     /// are not in the store (one at a time, in the background); `thenCompare`: open the
     /// comparison when the first has arrived.

@@ -225,6 +225,16 @@ public final class WorkstationApp {
                 }
             case .cancelBackground:
                 inbox.cancelAll()
+            case let .loadAttachCandidates(id):
+                dispatch(.attachCandidates(studyID: id, library.attachCandidates(study: id).map(\.label)))
+            case let .attach(id, patient):
+                do {
+                    try library.attach(study: id, toPatientID: patient)
+                    dispatch(.message("Study attached to patient \(patient) (its own identifiers are kept)", .success))
+                    perform([.loadStudies])
+                } catch {
+                    dispatch(.message(error.description, .error))
+                }
             case let .fetchPriors(id, limit, thenCompare):
                 guard let archive, let current = state.worklist.studies.first(where: { $0.id == id })
                         ?? state.viewer?.studies.first(where: { $0.id == id }), !current.patientID.isEmpty else { continue }

@@ -275,7 +275,7 @@ public struct HangingState: Sendable {
 }
 
 public struct Prompt: Sendable, Equatable {
-    public enum Purpose: Sendable, Equatable { case dateRange }
+    public enum Purpose: Sendable, Equatable { case dateRange, attachPatient(studyID: String) }
     public var purpose: Purpose
     public var title: String
     public var hint: String

@@ -36,7 +36,7 @@ public enum Command: String, Sendable, CaseIterable {
     case compare
     case sync, syncViewport = "sync_viewport", linkWindow = "link_window", linkZoom = "link_zoom", align
     case view, nextProtocol = "next_protocol"
-    case compareAll = "compare_all", filterDates = "filter_dates"
+    case compareAll = "compare_all", filterDates = "filter_dates", attach
 
     public static let presetCommands: [Command] = [.preset1, .preset2, .preset3, .preset4, .preset5, .preset6, .preset7, .preset8, .preset9]
 
@@ -60,6 +60,7 @@ public enum Command: String, Sendable, CaseIterable {
             .init("compare", "Open with the most relevant prior, side by side"),
             .init("compare_all", "Open with up to three priors (2×2)"),
             .init("filter_dates", "Filter by a date range (20240101-20241231, 20240101-, 7d, 3m)"),
+            .init("attach", "Attach the study (a CD's) to a local patient"),
         ]),
         (context: "browser", entries: [
             .init("up", "Previous series"), .init("down", "Next series"), .init("first", "First series"), .init("last", "Last series"),

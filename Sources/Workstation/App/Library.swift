@@ -89,10 +89,18 @@ public protocol StudyLibrary: Sendable {
     func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary]
     /// The studies on screen now (a store keeps them from eviction).
     func viewing(_ studyIDs: Set<String>)
+    /// Local patients a study from outside (a CD) may belong to: same name, birth date and sex.
+    func attachCandidates(study id: String) -> [(patientID: String, label: String)]
+    /// Files the study under another local patient (the original identifiers are kept).
+    func attach(study id: String, toPatientID patientID: String) throws(WorkstationError)
 }
 
 extension StudyLibrary {
     public func viewing(_ studyIDs: Set<String>) {}
+    public func attachCandidates(study id: String) -> [(patientID: String, label: String)] { [] }
+    public func attach(study id: String, toPatientID patientID: String) throws(WorkstationError) {
+        throw WorkstationError("studies opened from a folder cannot be attached to a patient; import them first (sixray import)")
+    }
 
     /// Same Patient ID, ranked: same modality and body part first, then studies before this
     /// one newest first, then later ones.

@@ -17,6 +17,13 @@ public enum Reducer {
         case let .message(text, role):
             state.status = StatusMessage(text: text, role: role)
             return []
+        case let .attachCandidates(id, candidates):
+            let first = candidates.first.map { String($0.prefix { $0 != " " }) } ?? ""
+            state.prompt = Prompt(purpose: .attachPatient(studyID: id), title: "Attach to patient",
+                                  hint: candidates.isEmpty ? "No local patient matches name, birth date and sex; type a Patient ID"
+                                                           : "Matching local patients: " + candidates.joined(separator: "; "),
+                                  input: TextInput(first))
+            return []
         case let .showText(title, lines):
             state.viewer?.textPane = (title, lines, 0)
             return []
@@ -348,6 +355,9 @@ public enum Reducer {
         case .compareAll:
             guard let s = selectedStudy(state) else { return [] }
             return [.openComparisonAll(studyID: s.id)]
+        case .attach:
+            guard let s = selectedStudy(state), s.state != .remote else { return [] }
+            return [.loadAttachCandidates(studyID: s.id)]
         case .filterDates:
             let current = [state.worklist.dateFrom ?? "", state.worklist.dateTo ?? ""]
             state.prompt = Prompt(purpose: .dateRange, title: "Study dates",
@@ -737,6 +747,11 @@ public enum Reducer {
                     clampWorklist(&state)
                     state.status = StatusMessage(text: r.from == nil && r.to == nil ? "All dates"
                                                  : "Dates \(r.from.map(formatDate) ?? "…") to \(r.to.map(formatDate) ?? "…")", role: .statusBar)
+                case let .attachPatient(id):
+                    let patient = prompt.input.text.trimmingCharacters(in: " ")
+                    state.prompt = nil
+                    guard !patient.isEmpty else { return [] }
+                    return [.attach(studyID: id, patientID: patient)]
                 }
             default:
                 prompt.input.handle(key)

@@ -63,6 +63,16 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
         }
     }
 
+    public func attachCandidates(study id: String) -> [(patientID: String, label: String)] {
+        ((try? store.candidatePatients(forStudy: id)) ?? []).map {
+            ($0.patientID, "\($0.patientID) \(displayName($0.name)) \(formatDate($0.birthDate)) \($0.sex)")
+        }
+    }
+
+    public func attach(study id: String, toPatientID patientID: String) throws(WorkstationError) {
+        do { try store.attach(study: id, toPatientID: patientID) } catch { throw WorkstationError("study store: \(error)") }
+    }
+
     public func viewing(_ studyIDs: Set<String>) {
         releaseAll(except: studyIDs)
         for id in studyIDs { hold(study: id) }

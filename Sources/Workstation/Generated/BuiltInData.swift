@@ -132,6 +132,7 @@ pin = ["p"]
 compare = ["c"]
 compare_all = ["C"]
 filter_dates = ["D"]
+attach = ["A"]
 
 [browser]
 up = ["Up", "ScrollUp"]
