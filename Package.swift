@@ -26,9 +26,13 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
 
 let package = Package(
     name: "Sixray",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "sixray", targets: ["sixray"]),
+        // `sixray` is a small launcher: the one-shot commands (view, dump) run in it, so
+        // they start as fast as a C tool; everything else is handed (execv) to
+        // `sixray-workstation` beside it, which links the whole workstation.
+        .executable(name: "sixray", targets: ["SixrayLauncher"]),
+        .executable(name: "sixray-workstation", targets: ["SixrayWorkstation"]),
         .library(name: "DICOMCore", targets: ["DICOMCore"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "DICOMCodecs", targets: ["DICOMCodecs"]),
@@ -115,6 +119,13 @@ let package = Package(
             dependencies: ["Imaging", "CSixel", "CPNG"],
             swiftSettings: swiftSettings + cpuSwiftSettings),
 
+        // Frames to display images, series catalogues, stacks and volumes (no I/O but mapped
+        // DICOM files; no networking, store or terminal).
+        .target(
+            name: "Rendering",
+            dependencies: ["DICOMCore", "Imaging", "DICOMCodecs"],
+            swiftSettings: swiftSettings),
+
         // Layer 4
         .target(name: "TerminalUI", dependencies: ["TerminalGraphics", "SixrayConfig", "CNcursesw"], swiftSettings: swiftSettings),
 
@@ -122,20 +133,35 @@ let package = Package(
         .target(
             name: "Workstation",
             dependencies: [
-                "DICOMCore", "Imaging", "DICOMCodecs", "DICOMNetwork", "DICOMweb",
+                "DICOMCore", "Imaging", "DICOMCodecs", "DICOMNetwork", "DICOMweb", "Rendering",
                 "StudyStore", "TerminalGraphics", "TerminalUI",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
-        // Layer 6
-        .executableTarget(
-            name: "sixray",
+        // Layer 6: the one-shot commands shared by both executables.
+        .target(
+            name: "SixrayCLI",
             dependencies: [
-                "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
+                "DICOMCore", "Imaging", "DICOMCodecs", "Rendering", "TerminalGraphics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "SixrayLauncher",
+            dependencies: ["SixrayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings,
+            // A position-dependent executable: no relative relocations to apply (and pages to
+            // copy) at every start.
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]),
+        .executableTarget(
+            name: "SixrayWorkstation",
+            dependencies: [
+                "SixrayCLI", "Rendering", "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
                 "StudyStore", "DICOMNetwork", "DICOMweb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            path: "Sources/sixray",
             swiftSettings: swiftSettings),
 
         // Fuzz target for the PDU decoder (Scripts/fuzz-pdu); a replay tool in normal builds.
@@ -181,6 +207,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SixrayCLITests",
+            dependencies: ["SixrayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
         .testTarget(name: "DICOMwebTests", dependencies: ["DICOMweb", "DICOMCore"], swiftSettings: swiftSettings),
         .testTarget(

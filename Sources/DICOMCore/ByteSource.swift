@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Read-only bytes a data set was parsed from: a memory-mapped file or an owned buffer
 /// (e.g. an inflated deflate stream).

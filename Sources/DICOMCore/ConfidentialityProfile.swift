@@ -1,4 +1,9 @@
+import Synchronization
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Actions of PS3.15 Table E.1-1a ("De-identification Action Codes").
 public enum ProfileAction: Sendable, Hashable {
@@ -44,10 +49,12 @@ public enum ProfileAction: Sendable, Hashable {
 /// UID replacement that is consistent within a run (PS3.15 E.1.1 action U): the same original
 /// UID always maps to the same new UID, so studies, series and references stay linked.
 /// New UIDs are UUID-derived under the 2.25 root (PS3.5 §B.2).
-public final class UIDReplacement: @unchecked Sendable {
-    private let lock = NSLock()
-    private var map: [String: String] = [:]
-    private var used: Set<String> = []
+public final class UIDReplacement: Sendable {
+    private struct Table {
+        var map: [String: String] = [:]
+        var used: Set<String> = []
+    }
+    private let table = Mutex(Table())
     private let make: @Sendable () -> String
 
     public init(make: @escaping @Sendable () -> String = UIDReplacement.randomUID) {
@@ -55,16 +62,17 @@ public final class UIDReplacement: @unchecked Sendable {
     }
 
     public func replacement(for uid: String) -> String {
-        lock.lock(); defer { lock.unlock() }
-        if let r = map[uid] { return r }
-        var r = make()
-        while used.contains(r) { r = make() }
-        map[uid] = r
-        used.insert(r)
-        return r
+        table.withLock { t in
+            if let r = t.map[uid] { return r }
+            var r = make()
+            while t.used.contains(r) { r = make() }
+            t.map[uid] = r
+            t.used.insert(r)
+            return r
+        }
     }
 
-    public var count: Int { lock.lock(); defer { lock.unlock() }; return map.count }
+    public var count: Int { table.withLock { $0.map.count } }
 
     /// "2.25." followed by a 128-bit random integer in decimal (PS3.5 §B.2).
     @Sendable public static func randomUID() -> String {

@@ -1,3 +1,4 @@
+import SixrayCLI
 import ArgumentParser
 import DICOMCodecs
 import DICOMCore
@@ -76,8 +77,9 @@ struct BenchSixel: ParsableCommand {
         let png = NSTemporaryDirectory() + "/sixray-bench-\(getpid()).png"
         defer { unlink(png) }
         try? PNGCodec.write(image, toFile: png)
-        let me = CommandLine.arguments[0]
-        let selfPath = me.hasPrefix("/") ? me : FileManager.default.currentDirectoryPath + "/" + me
+        // The launcher `sixray` beside this executable: what a user runs.
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let selfPath = String(exe[...(exe.lastIndex(of: "/") ?? exe.startIndex)]) + "sixray"
         let runs = Array(repeating: path, count: 20)
         let viewNs = timeProcesses(selfPath, ["view", "--protocol", "sixel"], runs)
         let img2sixelNs = timeProcesses("/usr/bin/img2sixel", [], Array(repeating: png, count: 20))

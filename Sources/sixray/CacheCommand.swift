@@ -1,3 +1,4 @@
+import SixrayCLI
 import ArgumentParser
 import Foundation
 import StudyStore

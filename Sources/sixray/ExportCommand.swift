@@ -1,3 +1,4 @@
+import SixrayCLI
 import ArgumentParser
 import Foundation
 import DICOMCodecs
@@ -275,51 +276,4 @@ func sidecarPath(_ out: String) -> String {
 
 func dtype(_ t: DecodedFrame.SampleType) -> String {
     t.byteWidth == 1 ? "|" + t.rawValue : "<" + t.rawValue
-}
-
-func parseWindow(_ s: String) -> (Double, Double)? {
-    let parts = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard parts.count == 2, let c = parts[0], let w = parts[1], w > 0 else { return nil }
-    return (c, w)
-}
-
-/// --window / --preset to a VOI selection. Presets: built-in, then ~/.config/sixray/windows.toml.
-func voiSelection(window: String?, preset: String?, modality: String?) throws -> VOISelection {
-    if let window, let (c, w) = parseWindow(window) { return .window(center: c, width: w) }
-    if let preset {
-        let all = loadPresets()
-        guard let p = all.first(where: { $0.id.lowercased() == preset.lowercased() || $0.name.lowercased() == preset.lowercased() }) else {
-            throw WorkstationError("unknown preset '\(preset)'; known: \(all.map(\.id).joined(separator: ", "))")
-        }
-        return .preset(p)
-    }
-    return .fromFile
-}
-
-func loadPresets() -> [WindowPreset] {
-    let base = WindowPresets.builtIn
-    let home = ProcessInfo.processInfo.environment["HOME"] ?? ""
-    let path = (ProcessInfo.processInfo.environment["XDG_CONFIG_HOME"] ?? home + "/.config") + "/sixray/windows.toml"
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return base }
-    do {
-        return WindowPresets.merged(base, overrides: try WindowPresets.parse(text, source: path))
-    } catch {
-        Output.error("\(error) (ignoring \(path))")
-        return base
-    }
-}
-
-/// One readable line on stderr for a failed command, and exit status 1. Usage errors are
-/// ArgumentParser's own (64) and pass through.
-func reportFailure(_ error: any Error, input: String) -> any Error {
-    switch error {
-    case let e as ExitCode: return e
-    case let e as GraphicsError where e.code == .brokenPipe:
-        Output.error("\(input): output closed before the image was written")
-    case let e as DICOMError: Output.error(e.description)
-    case let e as WorkstationError: Output.error(e.description)
-    case let e as GraphicsError: Output.error("\(input): \(e)")
-    default: Output.error("\(input): \(error)")
-    }
-    return ExitCode(1)
 }

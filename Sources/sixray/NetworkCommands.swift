@@ -1,3 +1,4 @@
+import SixrayCLI
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc

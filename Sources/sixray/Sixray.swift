@@ -1,4 +1,5 @@
 import ArgumentParser
+import SixrayCLI
 
 struct Sixray: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,23 +17,12 @@ struct Sixray: ParsableCommand {
 
 @main
 enum Main {
-    /// One-shot commands (`view`, `dump`) are judged as whole processes, so the subcommand
-    /// named by the first argument is run directly: building ArgumentParser's whole command
-    /// tree by reflection costs more than a sixel frame. Help and anything else go through
-    /// the root command.
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
-        let direct: [String: any ParsableCommand.Type] = ["view": View.self, "dump": Dump.self, "export": Export.self]
-        if let first = args.first, let command = direct[first],
-           !args.contains(where: { $0 == "-h" || $0 == "--help" || $0 == "help" || $0.hasPrefix("--generate-completion") }) {
-            do {
-                var parsed = try command.parse(Array(args.dropFirst()))
-                try parsed.run()
-            } catch {
-                command.exit(withError: error)
-            }
-        } else {
-            Sixray.main()
+        let direct = OneShot.commands.merging(["export": Export.self, "inspect": Inspect.self]) { a, _ in a }
+        if let command = OneShot.command(for: args, among: direct) {
+            OneShot.run(command, args)
         }
+        Sixray.main()
     }
 }

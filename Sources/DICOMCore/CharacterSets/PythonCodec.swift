@@ -44,7 +44,7 @@ enum PythonCodec: Sendable, Hashable {
         }
         normalized = normalized.lowercased()
         return CharacterSetTables.pythonCodecAliases[normalized]
-            ?? CharacterSetTables.pythonCodecAliases[normalized.replacingOccurrences(of: ".", with: "_")]
+            ?? CharacterSetTables.pythonCodecAliases[String(normalized.map { $0 == "." ? "_" : $0 })]
     }
 }
 

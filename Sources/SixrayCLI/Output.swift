@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// Unbuffered writes to stdout/stderr that survive partial writes and EINTR.
-enum Output {
-    static func write(_ s: String, to fd: Int32 = 1) {
+public enum Output {
+    public static func write(_ s: String, to fd: Int32 = 1) {
         var s = s
         s.withUTF8 { buf in
             var done = 0
@@ -21,8 +21,10 @@ enum Output {
         }
     }
 
-    static func error(_ s: String) { write("sixray: " + s + "\n", to: 2) }
+    public static func error(_ s: String) { write("sixray: " + s + "\n", to: 2) }
 }
 
 /// Exit with status 1 after the command has reported its errors.
-struct FailureExit: Error {}
+public struct FailureExit: Error {
+    public init() {}
+}

@@ -1,7 +1,8 @@
 import DICOMCodecs
 import DICOMCore
 
-/// The one error type of Workstation: what failed, on which file and frame, in one line.
+/// The one error type of the reading layers (Rendering and Workstation, which re-exports this
+/// module): what failed, on which file and frame, in one line.
 public struct WorkstationError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public let file: String?
@@ -149,7 +150,7 @@ public struct PixelFrames: Sendable {
     }
 }
 
-func trimSpaces(_ s: String) -> String {
+public func trimSpaces(_ s: String) -> String {
     var t = Substring(s)
     while t.first == " " { t.removeFirst() }
     while t.last == " " || t.last == "\0" { t.removeLast() }

@@ -4,8 +4,10 @@ import Glibc
 #endif
 import DICOMCore
 
-struct Dump: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Dump: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "List the data elements of DICOM files (like dcmdump), or print them as PS3.18 JSON.",
         discussion: """
             Human output: one line per element, `(gggg,eeee) VR value  # length, VM Keyword`, \
@@ -46,7 +48,7 @@ struct Dump: ParsableCommand {
     @Flag(help: "De-identify what is printed with the PS3.15 Basic Application Level Confidentiality Profile (UIDs replaced consistently across the files of one run).")
     var deidentify = false
 
-    func run() throws {
+    public func run() throws {
         var options = ReadOptions(strict: strict)
         options.bulkDataThreshold = 1024
         var failed = false
@@ -89,7 +91,7 @@ struct Dump: ParsableCommand {
     }
 }
 
-func absolutePath(_ path: String) -> String {
+public func absolutePath(_ path: String) -> String {
     if path.hasPrefix("/") { return path }
     var buffer = [CChar](repeating: 0, count: 4096)
     guard getcwd(&buffer, buffer.count) != nil else { return path }
