@@ -46,7 +46,11 @@ struct Dump: ParsableCommand {
     @Flag(help: "De-identify what is printed with the PS3.15 Basic Application Level Confidentiality Profile (UIDs replaced consistently across the files of one run).")
     var deidentify = false
 
+    @Flag(help: "Dump a confidential study of the local store (the access is recorded in the audit log).")
+    var showConfidential = false
+
     func run() throws {
+        try auditDump(files, showConfidential: showConfidential, deidentified: deidentify)
         var options = ReadOptions(strict: strict)
         options.bulkDataThreshold = 1024
         var failed = false

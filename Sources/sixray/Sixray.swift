@@ -10,7 +10,7 @@ struct Sixray: ParsableCommand {
             and cache also use 3: the study store failed (see `sixray cache --help`).
             """,
         subcommands: [Worklist.self, Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Import.self, Cache.self,
-                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self, Bench.self],
+                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self, Audit.self, Bench.self],
         defaultSubcommand: Worklist.self)
 }
 

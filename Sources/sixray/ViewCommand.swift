@@ -39,6 +39,7 @@ struct View: ParsableCommand {
     @Option(help: "Image size in pixels, WxH (overrides the terminal's size).") var size: String?
     @Flag(help: "For a directory: a contact sheet of thumbnails.") var montage = false
     @Option(help: "Largest frame in bytes; the resolution is lowered until it fits (slow links).") var maxFrameBytes: Int?
+    @Flag(help: "Show a confidential study of the local store (the access is recorded in the audit log).") var showConfidential = false
 
     func validate() throws {
         guard GraphicsProtocol.parseOverride(graphics).valid else {
@@ -54,6 +55,7 @@ struct View: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         do {
             let selection = try voiSelection(window: window, preset: preset, modality: nil)
+            try auditView([input], showConfidential: showConfidential)
             let image = try loadImage(selection)
 
             try printImage(image, graphics: graphics, width: width, size: size, maxFrameBytes: maxFrameBytes)

@@ -43,7 +43,7 @@ import Glibc
         let text = String(decoding: try #require(readAll(audit)), as: UTF8.self)
         let lines = text.split(separator: "\n")
         #expect(lines.count == 3)
-        #expect(lines[0].contains("\"event\":\"mark-confidential\"") && lines[0].contains("\"study\":\"2.25.2\""))
+        #expect(lines[0].contains("\"event\":\"mark\"") && lines[0].contains("\"study\":\"2.25.2\"") && lines[0].contains("\"detail\":\"confidential\""))
         #expect(lines.dropFirst().allSatisfy { $0.contains("\"event\":\"list-confidential\"") })
         #expect(Set(lines.dropFirst().compactMap { $0.range(of: "2.25.") != nil ? String($0.split(separator: "\"study\":\"")[1].prefix(6)) : nil }) == ["2.25.2", "2.25.3"])
         #expect(!text.contains("VIP") && !text.contains("P9") && !text.contains("DOE"))
