@@ -134,7 +134,7 @@ public struct AuditLog: Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw AuditError("read failed: \(String(cString: strerror(errno)))", path: path)
@@ -219,11 +219,20 @@ extension AuditLog {
     /// A peer as the log names it: a URL loses its user information (`user:password@`), query
     /// and fragment (tokens travel there); anything else is kept as given.
     public static func peerName(_ text: String) -> String {
-        guard let scheme = text.range(of: "://") else { return text }
-        var rest = text[scheme.upperBound...]
+        let chars = Array(text.utf8)
+        var schemeEnd: Int?
+        if chars.count >= 3 {
+            for i in 0...(chars.count - 3) where chars[i] == 0x3A && chars[i + 1] == 0x2F && chars[i + 2] == 0x2F {
+                schemeEnd = i + 3
+                break
+            }
+        }
+        guard let schemeEnd else { return text }
+        let schemePart = String(decoding: chars[..<schemeEnd], as: UTF8.self)
+        var rest = Substring(String(decoding: chars[schemeEnd...], as: UTF8.self))
         if let cut = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<cut] }
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         if let at = rest[..<authorityEnd].lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return String(text[..<scheme.upperBound]) + rest
+        return schemePart + rest
     }
 }

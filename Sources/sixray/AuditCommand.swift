@@ -55,8 +55,13 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         let path = try file ?? location.auditLog().path
-        let (records, damaged): ([AuditRecord], [AuditLog.DamagedLine])
-        do { (records, damaged) = try AuditLog.read(path: path) } catch {
+        let records: [AuditRecord]
+        let damaged: [AuditLog.DamagedLine]
+        do {
+            let log = try AuditLog.read(path: path)
+            records = log.records
+            damaged = log.damaged
+        } catch {
             Output.error("audit: \(error)")
             throw ExitCode(1)
         }

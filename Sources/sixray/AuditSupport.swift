@@ -113,7 +113,8 @@ func auditPeer(_ a: ArchiveConfig.Archive) -> String {
         let name = AuditLog.peerName(a.name)
         return name == url ? url : name + " " + url
     }
-    return "\(a.name) \(a.calledAETitle)@\(a.host):\(a.port)"
+    let address = "\(a.calledAETitle)@\(a.host):\(a.port)"
+    return a.name.isEmpty || a.name == address ? address : a.name + " " + address
 }
 
 /// `view` of stored files: recorded, and a confidential study refused without --show-confidential.

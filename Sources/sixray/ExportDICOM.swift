@@ -46,7 +46,7 @@ extension Export {
             var sourceStudy = ""
             do {
                 var file = try Part10Reader.read(path: path)
-                sourceStudy = file.dataSet.string(.studyInstanceUID) ?? ""
+                sourceStudy = file.dataSet.string(Tag(0x0020, 0x000D)) ?? ""
                 if file.dataSet.string(.sopClassUID) == "1.2.840.10008.1.3.10" {
                     Output.error("export: \(path): a DICOMDIR (media directory) is not exported; its instances are")
                     continue
@@ -123,7 +123,7 @@ extension Export {
             collectFiles(input, into: &all)
             first = all.first ?? input
         }
-        let study = (try? Part10Reader.read(path: first))?.dataSet.string(.studyInstanceUID)
+        let study = (try? Part10Reader.read(path: first))?.dataSet.string(Tag(0x0020, 0x000D))
         let ext = out.split(separator: ".").last.map { String($0).lowercased() } ?? ""
         let what = "pixels, \(stage.rawValue) stage, \(ext)" + (mpr.map { ", mpr \($0.rawValue)" } ?? "")
         auditRecord(try? location.auditLog(), .export, study: study, outcome: outcome, instances: mpr == nil ? 1 : nil, detail: what)

@@ -419,7 +419,7 @@ extension Send {
         var tally: [String: (sent: Int, total: Int)] = [:]
         for f in files {
             let ds = (try? Part10Reader.read(path: f))?.dataSet
-            let uid = ds?.string(.studyInstanceUID) ?? ""
+            let uid = ds?.string(Tag(0x0020, 0x000D)) ?? ""
             if tally[uid] == nil { order.append(uid) }
             var t = tally[uid] ?? (0, 0)
             t.total += 1

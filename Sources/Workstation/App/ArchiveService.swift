@@ -1,3 +1,4 @@
+import AuditTrail
 import DICOMCore
 import DICOMNetwork
 import DICOMweb
@@ -71,6 +72,9 @@ public struct DIMSEArchiveService: ArchiveService {
         let r = report.result
         let complete = report.isComplete && !isCancelled()
         if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        try? store.audit(.retrieve, study: study, outcome: complete ? .success : .failure,
+                         peer: "\(archive.name) \(archive.calledAETitle)@\(archive.host):\(archive.port)",
+                         instances: r.progress.received, detail: "workstation, \(request.method.rawValue)")
         var message: String?
         if isCancelled() {
             message = "retrieve cancelled after \(r.progress.received) instances; the study stays partial"
@@ -158,6 +162,9 @@ public struct DICOMwebArchiveService: ArchiveService {
         }
         let complete = report.isComplete && !isCancelled()
         if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        try? store.audit(.retrieve, study: study, outcome: complete ? .success : .failure,
+                         peer: name + " " + AuditLog.peerName("\(client.baseURL)"), instances: report.received.count,
+                         detail: "workstation, wado-rs")
         var message: String?
         if isCancelled() {
             message = "retrieve cancelled after \(report.received.count) instances; the study stays partial"
