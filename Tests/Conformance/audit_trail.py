@@ -255,8 +255,9 @@ try:
         check("SOP Instance UID = Media Storage SOP Instance UID, file named after it",
               all(d.SOPInstanceUID == d.file_meta.MediaStorageSOPInstanceUID and d.filename.endswith(d.SOPInstanceUID + ".dcm")
                   for d in exported))
-        check("Patient Identity Removed YES, method given", all(d.PatientIdentityRemoved == "YES" and "PS3.15" in d.DeidentificationMethod
-                                                                for d in exported))
+        check("Patient Identity Removed YES, method given (an LO of at most 64 characters)",
+              all(d.PatientIdentityRemoved == "YES" and "PS3.15" in d.DeidentificationMethod and len(d.DeidentificationMethod) <= 64
+                  for d in exported))
         same = [d.PixelData == source[d.InstanceNumber].PixelData for d in exported]
         check("pixel data byte for byte equal to the source's", same == [True] * 3, same)
         check("pixel arrays equal (pydicom decode)", all(np.array_equal(d.pixel_array, source[d.InstanceNumber].pixel_array) for d in exported))
