@@ -15,23 +15,26 @@ extension Export {
     /// measured changed. Pixel data is written as read (encapsulated fragments too).
     func runDICOM(_ outDir: String) throws {
         var files: [String] = []
+        var byPath: [String] = []
         var store: StudyStore?
         for key in [input] + more {
             var st = stat()
             if stat(key, &st) == 0 {
-                collectFiles(key, into: &files)
+                collectFiles(key, into: &byPath)
                 continue
             }
             let s = try store ?? location.open()
             store = s
             files += try storedInstances(key, store: s)
         }
+        files += byPath
         guard !files.isEmpty else {
             Output.error("export: no files found in \(([input] + more).joined(separator: " "))")
             throw ExitCode(1)
         }
         // Files named by path inside the store: a confidential study needs --show-confidential.
-        try auditStoredFileAccess(files, event: nil, showConfidential: showConfidential)
+        // (Studies named by UID were checked, and their access recorded, by storedInstances.)
+        try auditStoredFileAccess(byPath, event: nil, showConfidential: showConfidential)
         do { try makePrivateDirectory(outDir) } catch {
             Output.error("export: \(error)")
             throw ExitCode(1)

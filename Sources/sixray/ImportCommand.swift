@@ -1,5 +1,4 @@
 import ArgumentParser
-import AuditTrail
 import Foundation
 import StudyStore
 
@@ -55,13 +54,6 @@ struct Import: ParsableCommand {
             progress.update(done, total)
         }
         progress.finish()
-        // One record per study that received instances; a store fault is a failed import.
-        for uid in report.studies {
-            auditRecord(store.auditLog, .import, study: uid, detail: source ?? "files")
-        }
-        if let e = report.storeError {
-            auditRecord(store.auditLog, .import, outcome: .failure, instances: report.imported, detail: e.kind.description)
-        }
         if json {
             Output.write(jsonText([
                 "imported": report.imported,

@@ -306,6 +306,11 @@ try:
           r.returncode == 0 and len(acc) == 2 and acc[-1].get("detail") == "view"
           and study_b in [x["study"] for x in audit("--event", "view") or []], (r.stderr, acc))
 
+    r = run("export", study_b, "--dicom", os.path.join(work, "conf2"), "--show-confidential")
+    acc = audit("--event", "access-confidential", "--study", study_b) or []
+    check("export --dicom --show-confidential: written, one more access-confidential record",
+          r.returncode == 0 and len(os.listdir(os.path.join(work, "conf2"))) == 2 and len(acc) == 3, (r.stderr, acc))
+
     # Rebuild the index from the files: the flag comes back from study.json.
     with open(os.path.join(store_root, "index.sqlite"), "r+b") as f:
         f.write(b"this is not a database" * 100)

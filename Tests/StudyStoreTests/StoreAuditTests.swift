@@ -28,6 +28,9 @@ import Glibc
         _ = try store.purge()
         let (records, damaged) = try AuditLog.read(path: store.auditLog.path)
         #expect(damaged.isEmpty)
+        let imports = records.filter { $0.event == "import" }
+        #expect(imports.map { $0.study ?? "" }.sorted() == ["2.25.91", "2.25.92", "2.25.93"])
+        #expect(imports.allSatisfy { $0.instances == 2 && $0.outcome == .success })
         let evictions = records.filter { $0.event == "evict" }
         #expect(evictions.map { $0.study ?? "" }.sorted() == ["2.25.91", "2.25.92", "2.25.93"])
         #expect(evictions.first { $0.study == "2.25.91" }?.detail == "by request")

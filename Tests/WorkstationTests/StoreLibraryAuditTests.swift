@@ -33,7 +33,7 @@ import Glibc
         let opened = records.filter { $0.event == "open" }
         #expect(opened.map(\.study).contains(current.id))
         #expect(opened.allSatisfy { $0.detail == "workstation" && $0.outcome == .success })
-        #expect(!records.contains { $0.study == prior.id && $0.event != "mark" })
+        #expect(!records.contains { $0.study == prior.id && !["import", "mark"].contains($0.event) })
 
         let shown = StoreLibrary(store: store)
         shown.showConfidential = true
@@ -41,7 +41,7 @@ import Glibc
         shown.viewing([prior.id])
         shown.viewing([])
         records = try AuditLog.read(path: store.auditLog.path).records
-        #expect(records.filter { $0.study == prior.id }.map(\.event) == ["mark", "access-confidential", "open"])
+        #expect(records.filter { $0.study == prior.id }.map(\.event) == ["import", "mark", "access-confidential", "open"])
         let text = String(decoding: try #require(FileManager.default.contents(atPath: store.auditLog.path)), as: UTF8.self)
         #expect(!text.contains("DEMO^PHANTOM") && !text.contains("SIXRAY-DEMO-1"))
     }
