@@ -9,7 +9,7 @@ import Workstation
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a frame's pixels as .npy, .png or .pgm at the stored, modality or display stage.",
+        abstract: "Write a frame's pixels as .npy, .png or .pgm at the stored, modality or display stage, or DICOM files (--dicom, --deidentify).",
         discussion: """
             The format comes from the extension of --out: .npy (stored stage: the stored dtype, \
             <i2, <u2, |u1 ..., colour frames H×W×3; modality stage: <f8; display stage: |u1), \
@@ -33,6 +33,12 @@ struct Export: ParsableCommand {
             keep the stored dtype when every pixel is a voxel, else <f4. A JSON sidecar (FILE.json) \
             gives the plane's origin (LPS mm of the first pixel's centre), row and column direction \
             cosines, pixel spacing and edge orientation labels.
+
+            With --dicom DIR, INPUT (and more) are files, folders, or Study / Series Instance UIDs \
+            (or an accession) of the local store, written as Part 10 files DIR/SOPUID.dcm; with \
+            --deidentify through one PS3.15 Basic Profile for the run, so the new UIDs stay linked \
+            across the files. A confidential study needs --show-confidential. Every export is \
+            recorded in the audit log (`sixray audit`).
 
             Files are written private to the user (0600). Exit codes: 0; 1 unreadable input or a \
             frame that cannot be decoded (one line naming file, frame and transfer syntax), or a \
