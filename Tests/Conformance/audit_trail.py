@@ -280,6 +280,20 @@ try:
           and again[0].StudyInstanceUID not in {exported[0].StudyInstanceUID, study_a}
           and len({d.StudyInstanceUID for d in again}) == 1, r.stderr)
 
+    # An encapsulated transfer syntax keeps its fragments as they are.
+    rle_dir = os.path.join(work, "rle")
+    make_study(rle_dir, 1)
+    rle_src = os.path.join(rle_dir, "001.dcm")
+    ds = pydicom.dcmread(rle_src)
+    ds.compress(pydicom.uid.RLELossless)
+    ds.save_as(rle_src, enforce_file_format=True)
+    r = run("export", rle_src, "--dicom", os.path.join(work, "rle-out"), "--deidentify")
+    outs = os.listdir(os.path.join(work, "rle-out")) if r.returncode == 0 else []
+    got = pydicom.dcmread(os.path.join(work, "rle-out", outs[0])) if len(outs) == 1 else None
+    check("RLE Lossless source: exported in RLE, fragments byte for byte, decodes equal",
+          got is not None and got.file_meta.TransferSyntaxUID == pydicom.uid.RLELossless and got.PixelData == ds.PixelData
+          and np.array_equal(got.pixel_array, ds.pixel_array), r.stderr)
+
     # ------------------------------------------------------------ confidential studies
     print("== confidential studies")
     r = run("cache", "mark", study_b, "--confidential")
