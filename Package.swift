@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "TerminalGraphics", targets: ["TerminalGraphics"]),
         .library(name: "Workstation", targets: ["Workstation"]),
         .library(name: "SixrayConfig", targets: ["SixrayConfig"]),
+        .library(name: "AuditTrail", targets: ["AuditTrail"]),
         // Benchmark runners (Swift hot loops against plain C references); used by `sixray bench`
         // and by the separate Benchmarks/ package.
         .library(name: "SixrayBench", targets: ["SixrayBench"]),
@@ -69,6 +70,8 @@ let package = Package(
         .target(name: "SixrayConfig", swiftSettings: swiftSettings),
 
         // Layer 1
+        // The audit trail (JSON lines, RFC 5424 syslog) every layer that touches patient data writes to.
+        .target(name: "AuditTrail", dependencies: ["SixrayConfig"], swiftSettings: swiftSettings),
         .target(name: "DICOMCore", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(
             name: "Imaging",
@@ -112,7 +115,7 @@ let package = Package(
         // Layer 3
         .target(
             name: "StudyStore",
-            dependencies: ["SixrayConfig", "DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SixrayConfig", "AuditTrail", "DICOMCore", "DICOMCodecs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .target(
             name: "TerminalGraphics",
@@ -134,7 +137,7 @@ let package = Package(
             name: "Workstation",
             dependencies: [
                 "DICOMCore", "Imaging", "DICOMCodecs", "DICOMNetwork", "DICOMweb", "Rendering",
-                "StudyStore", "TerminalGraphics", "TerminalUI",
+                "StudyStore", "TerminalGraphics", "TerminalUI", "AuditTrail",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
@@ -158,7 +161,7 @@ let package = Package(
             name: "SixrayWorkstation",
             dependencies: [
                 "SixrayCLI", "Rendering", "Workstation", "DICOMCore", "Imaging", "DICOMCodecs", "TerminalGraphics", "TerminalUI", "SixrayConfig", "SixrayBench",
-                "StudyStore", "DICOMNetwork", "DICOMweb",
+                "StudyStore", "DICOMNetwork", "DICOMweb", "AuditTrail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/sixray",
@@ -188,6 +191,7 @@ let package = Package(
             name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalGraphics", "Imaging"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SixrayConfigTests", dependencies: ["SixrayConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuditTrailTests", dependencies: ["AuditTrail", "SixrayConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DICOMCodecsTests", dependencies: ["DICOMCodecs", "DICOMCore", "TestSupport"],
@@ -198,7 +202,7 @@ let package = Package(
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "StudyStoreTests", dependencies: ["StudyStore", "DICOMCore", "TestSupport"],
+            name: "StudyStoreTests", dependencies: ["StudyStore", "DICOMCore", "TestSupport", "AuditTrail"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "DICOMNetworkTests",

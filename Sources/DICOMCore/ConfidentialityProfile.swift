@@ -96,7 +96,8 @@ public struct ConfidentialityProfile: Sendable {
 
     public static let patientIdentityRemoved = Tag(0x0012, 0x0062)
     public static let deidentificationMethod = Tag(0x0012, 0x0063)
-    public static let methodDescription = "PS3.15 E.1.1 Basic Application Level Confidentiality Profile (Sixray)"
+    /// De-identification Method (0012,0063) is LO: at most 64 characters (PS3.5 §6.2).
+    public static let methodDescription = "PS3.15 Basic Application Level Confidentiality Profile (Sixray)"
 
     /// The table's action for `tag` (before resolving choices): listed attributes by the table,
     /// private attributes X, everything else K.

@@ -48,7 +48,11 @@ public struct Dump: ParsableCommand {
     @Flag(help: "De-identify what is printed with the PS3.15 Basic Application Level Confidentiality Profile (UIDs replaced consistently across the files of one run).")
     var deidentify = false
 
+    @Flag(help: "Dump a confidential study of the local store (the access is recorded in the audit log).")
+    var showConfidential = false
+
     public func run() throws {
+        try StoredFileAccess.check?(files, .dump, showConfidential, deidentify)
         var options = ReadOptions(strict: strict)
         options.bulkDataThreshold = 1024
         var failed = false

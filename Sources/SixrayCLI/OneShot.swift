@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The one-shot commands (`view`, `dump`; `export` and `inspect` in `sixray-workstation`) are judged as whole processes, so the
 /// subcommand named by the first argument is run directly: building ArgumentParser's whole
@@ -27,5 +32,27 @@ public enum OneShot {
             command.exit(withError: error)
         }
         command.exit()
+    }
+}
+
+/// Reading files of the local study store is audited, and a confidential study refused without
+/// `--show-confidential`, by `sixray-workstation`, which links the store and installs `check`
+/// when it starts. The launcher never runs `view`/`dump` on such files itself: it hands them
+/// to `sixray-workstation` (`touchesStore`).
+public enum StoredFileAccess {
+    public enum Kind: String, Sendable { case view, dump }
+
+    /// (paths, what, --show-confidential, de-identified output); throws to refuse.
+    nonisolated(unsafe) public static var check: ((_ paths: [String], _ kind: Kind, _ showConfidential: Bool, _ deidentified: Bool) throws -> Void)?
+
+    /// Whether any of `args` is a file or folder inside a study store (every stored object
+    /// lies under `…/objects/`): one realpath per argument.
+    public static func touchesStore(_ args: some Sequence<String>) -> Bool {
+        for arg in args where !arg.hasPrefix("-") {
+            guard let real = realpath(arg, nil) else { continue }
+            defer { free(real) }
+            if String(cString: real).contains("/objects/") { return true }
+        }
+        return false
     }
 }

@@ -45,11 +45,12 @@ public struct View: ParsableCommand {
     @Option(help: "Image size in pixels, WxH (overrides the terminal's size).") var size: String?
     @Flag(help: "For a directory: a contact sheet of thumbnails.") var montage = false
     @Option(help: "Largest frame in bytes; the resolution is lowered until it fits (slow links).") var maxFrameBytes: Int?
+    @Flag(help: "Show a confidential study of the local store (the access is recorded in the audit log).") var showConfidential = false
 
     /// What the options ask for, as plain values.
     public var request: Request {
         Request(input: input, frame: frame, window: window, preset: preset, graphics: graphics, width: width,
-                size: size, montage: montage, maxFrameBytes: maxFrameBytes)
+                size: size, montage: montage, maxFrameBytes: maxFrameBytes, showConfidential: showConfidential)
     }
 
     public func validate() throws {
@@ -72,6 +73,7 @@ public struct View: ParsableCommand {
         public var size: String?
         public var montage = false
         public var maxFrameBytes: Int?
+        public var showConfidential = false
 
         /// The arguments after `view` when they are plain (each option known, with a value of
         /// the right type, one input, nothing to validate against): nil sends them to
@@ -93,9 +95,9 @@ public struct View: ParsableCommand {
                     inline = String(name[name.index(after: eq)...])
                     name = String(name[..<eq])
                 }
-                if name == "montage" {
+                if name == "montage" || name == "show-confidential" {
                     guard inline == nil else { return nil }
-                    r.montage = true
+                    if name == "montage" { r.montage = true } else { r.showConfidential = true }
                     continue
                 }
                 // A separate value that looks like an option is ArgumentParser's to judge.
@@ -132,6 +134,7 @@ public struct View: ParsableCommand {
             signal(SIGPIPE, SIG_IGN)
             do {
                 let selection = try voiSelection(window: window, preset: preset, modality: nil)
+                try StoredFileAccess.check?([input], .view, showConfidential, false)
                 let image = try loadImage(selection)
                 try printImage(image, graphics: graphics, width: width, size: size, maxFrameBytes: maxFrameBytes)
             } catch {

@@ -13,12 +13,15 @@ import Darwin
 enum Launcher {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
-        if args.first == "view", let request = View.Request.parse(args.dropFirst()) {
-            do { try request.run() } catch { exit(1) }
-            exit(0)
-        }
-        if let command = OneShot.command(for: args) {
-            OneShot.run(command, args)
+        // Files of the local study store are read through sixray-workstation, which audits.
+        if !StoredFileAccess.touchesStore(args.dropFirst()) {
+            if args.first == "view", let request = View.Request.parse(args.dropFirst()) {
+                do { try request.run() } catch { exit(1) }
+                exit(0)
+            }
+            if let command = OneShot.command(for: args) {
+                OneShot.run(command, args)
+            }
         }
         let path = siblingPath("sixray-workstation")
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }

@@ -126,6 +126,8 @@ public struct ImportReport: Sendable, Equatable {
     public var skipped: [String] = []
     /// Studies that received instances, in the order first seen.
     public var studies: [String] = []
+    /// Instances newly stored, per Study Instance UID (duplicates not counted).
+    public var importedByStudy: [String: Int] = [:]
     public var patientMatches: [PatientMatch] = []
     /// A store fault that ended the import early (disk full, damaged index). What was stored
     /// before it stays stored and indexed.

@@ -1,3 +1,4 @@
+import AuditTrail
 import SixrayConfig
 
 /// The `[cache]` table of Sixray's configuration file, `$XDG_CONFIG_HOME/sixray/config.toml`
@@ -19,6 +20,8 @@ public struct StoreConfiguration: Sendable, Equatable {
     /// `[privacy] confidential_codes = ["R", "V"]`: Confidentiality Codes (0040,1008) that make
     /// a study confidential (hidden from the worklist unless asked for, and audited).
     public var confidentialCodes: [String] = []
+    /// `[audit]`: the audit log's path and syslog destination.
+    public var audit = AuditConfiguration()
 
     public init() {}
 
@@ -59,6 +62,7 @@ public struct StoreConfiguration: Sendable, Equatable {
         var config = StoreConfiguration()
         do {
             let doc = try ConfigSection.parse(text, file: nil)
+            config.audit = try AuditConfiguration.parse(doc)
             if let privacy = try doc.section("privacy") {
                 try privacy.checkKeys(["confidential_codes"])
                 config.confidentialCodes = try privacy.strings("confidential_codes") ?? []

@@ -63,8 +63,25 @@ extension StudyStore {
     /// software on a CD is not mistaken for bad DICOM. Unreadable files are reported and the
     /// import carries on; a store fault (disk full) ends it, leaving what was stored indexed.
     /// `progress(done, total)` is called after each batch.
+    /// Each study that received instances is recorded in the audit log (`import`, with the
+    /// count of new instances); a store fault as a failed `import`. An audit record that cannot
+    /// be written is the report's `storeError` if it has none.
     public func importFiles(_ inputs: [String], source: String? = nil, asPatient: String? = nil,
                             progress: ((Int, Int) -> Void)? = nil) -> ImportReport {
+        var report = importFilesUnaudited(inputs, source: source, asPatient: asPatient, progress: progress)
+        for uid in report.studies {
+            do { try audit(.import, study: uid, instances: report.importedByStudy[uid] ?? 0) } catch {
+                if report.storeError == nil { report.storeError = error }
+            }
+        }
+        if let e = report.storeError {
+            try? audit(.import, outcome: .failure, instances: report.imported, detail: e.kind.description)
+        }
+        return report
+    }
+
+    private func importFilesUnaudited(_ inputs: [String], source: String?, asPatient: String?,
+                                      progress: ((Int, Int) -> Void)?) -> ImportReport {
         var report = ImportReport()
         let files = expandInputs(inputs, report: &report)
         let origin = source ?? "import:" + (inputs.first ?? "")
@@ -84,7 +101,9 @@ extension StudyStore {
                 staged.removeAll()
                 for outcome in result.outcomes {
                     switch outcome {
-                    case .imported: report.imported += 1
+                    case .imported:
+                        report.imported += 1
+                        report.importedByStudy[outcome.studyInstanceUID, default: 0] += 1
                     case .duplicate: report.duplicates += 1
                     }
                     if seenStudies.insert(outcome.studyInstanceUID).inserted { report.studies.append(outcome.studyInstanceUID) }

@@ -58,7 +58,7 @@ extension StudyStore {
     // MARK: - Eviction
 
     /// Remove the named studies, except pinned ones and ones in use (reported in `kept`).
-    public func evict(studies uids: [String]) throws(StoreError) -> EvictionReport {
+    public func evict(studies uids: [String], reason: String = "by request") throws(StoreError) -> EvictionReport {
         try asWriter { () throws(StoreError) -> EvictionReport in
             var report = EvictionReport()
             var removable: [String] = []
@@ -74,14 +74,14 @@ extension StudyStore {
                     removable.append(uid)
                 }
             }
-            try remove(removable, into: &report)
+            try remove(removable, into: &report, reason: reason)
             return report
         }
     }
 
     /// Evict least recently used studies until the store holds at most `maxBytes`, never
     /// pinned studies, studies in use, or those in `protecting`.
-    public func evictToSize(_ maxBytes: Int64, protecting: Set<String> = []) throws(StoreError) -> EvictionReport {
+    public func evictToSize(_ maxBytes: Int64, protecting: Set<String> = [], reason: String = "to size") throws(StoreError) -> EvictionReport {
         try asWriter { () throws(StoreError) -> EvictionReport in
             var report = EvictionReport()
             var victims: [String] = []
@@ -99,7 +99,7 @@ extension StudyStore {
                     total -= r["size_bytes"] as Int64
                 }
             }
-            try remove(victims, into: &report)
+            try remove(victims, into: &report, reason: reason)
             return report
         }
     }
@@ -109,14 +109,14 @@ extension StudyStore {
         let uids = try read { db in
             try String.fetchAll(db, sql: "SELECT uid FROM studies WHERE last_access < ? AND pinned = 0", arguments: [lastAccessBefore])
         }
-        return try evict(studies: uids)
+        return try evict(studies: uids, reason: "not opened since")
     }
 
     /// Evict every study that may be evicted (not pinned, not in use); remove leftover
     /// temporary files of processes that are gone.
     public func purge() throws(StoreError) -> EvictionReport {
         let uids = try read { db in try String.fetchAll(db, sql: "SELECT uid FROM studies") }
-        let report = try evict(studies: uids)
+        let report = try evict(studies: uids, reason: "purge")
         try asWriter { () throws(StoreError) in removeDeadTemporaries() }
         return report
     }
@@ -124,12 +124,13 @@ extension StudyStore {
     /// Apply the configured quota (`Options.maxSizeBytes`).
     func enforceQuota(protecting: Set<String>) throws(StoreError) {
         guard let quota = options.maxSizeBytes else { return }
-        _ = try evictToSize(quota, protecting: protecting)
+        _ = try evictToSize(quota, protecting: protecting, reason: "quota")
     }
 
     /// Index rows first (one transaction), then the folders: a crash in between leaves only
     /// folders the index does not know, which the sweep removes. Caller holds the writer lock.
-    private func remove(_ uids: [String], into report: inout EvictionReport) throws(StoreError) {
+    /// Each study removed is recorded in the audit log with `reason`.
+    private func remove(_ uids: [String], into report: inout EvictionReport, reason: String) throws(StoreError) {
         guard !uids.isEmpty else { return }
         let freed = try write { db -> Int64 in
             var freed: Int64 = 0
@@ -145,6 +146,11 @@ extension StudyStore {
         for uid in uids { FileSystem.removeTree(layout.absolute(StoreLayout.studyDirectory(studyUID: uid))) }
         report.evicted += uids
         report.freedBytes += freed
+        var auditFailure: StoreError?
+        for uid in uids {
+            do { try audit(.evict, study: uid, detail: reason) } catch { auditFailure = auditFailure ?? error }
+        }
+        if let auditFailure { throw auditFailure }
     }
 
     // MARK: - Statistics

@@ -68,7 +68,7 @@ extension StudyStore {
             out[i].isConfidential = out[i].confidentialFlag || codes.contains(Self.normalizedCode(out[i].confidentialityCode))
         }
         if query.showConfidential {
-            for s in out where s.isConfidential { try audit(event: "list-confidential", study: s.studyInstanceUID) }
+            for s in out where s.isConfidential { try audit(.listConfidential, study: s.studyInstanceUID) }
         }
         return out
     }
@@ -78,33 +78,7 @@ extension StudyStore {
     /// Flag a study confidential (or clear the flag): hidden from the worklist unless asked for.
     public func setConfidential(_ confidential: Bool, study uid: String) throws(StoreError) {
         try updateStudy(uid, sql: "UPDATE studies SET confidential = ? WHERE uid = ?", [confidential, uid])
-        try audit(event: confidential ? "mark-confidential" : "unmark-confidential", study: uid)
-    }
-
-    /// Append one JSON line to `audit.log` under the store (0600, O_APPEND): who (user and
-    /// process), what, which study, when. Never a patient name or ID, only the Study Instance UID.
-    public func audit(event: String, study uid: String) throws(StoreError) {
-        let path = layout.root + "/audit.log"
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError(.io("cannot open the audit log: \(String(cString: strerror(errno)))"), path: path) }
-        defer { _ = Glibc.close(fd) }
-        fchmod(fd, 0o600)
-        let user = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? String(getuid())
-        func quoted(_ s: String) -> String {
-            var o = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": o += "\\\""
-                case "\\": o += "\\\\"
-                default: o += u.value < 0x20 ? "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) : String(u)
-                }
-            }
-            return o + "\""
-        }
-        let line = "{\"time\":\(options.clock()),\"user\":\(quoted(user)),\"pid\":\(getpid()),\"event\":\(quoted(event)),\"study\":\(quoted(uid))}\n"
-        let bytes = Array(line.utf8)
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n == bytes.count else { throw StoreError(.io("cannot write the audit log"), path: path) }
+        try audit(.mark, study: uid, detail: confidential ? "confidential" : "not confidential")
     }
 
     /// How many studies match `query` (for paging).

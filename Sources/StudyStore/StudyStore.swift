@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AuditTrail
 import DICOMCore
 import GRDB
 
@@ -22,6 +23,9 @@ import GRDB
 public final class StudyStore: Sendable {
     public let layout: StoreLayout
     public let options: Options
+    /// Where this store's reads and changes of patient data are recorded (`audit.log` under
+    /// the root unless config.toml [audit] path says otherwise).
+    public let auditLog: AuditLog
     let pool: DatabasePool
     let fileLock: FileLock
     let writer: WriterState
@@ -43,6 +47,8 @@ public final class StudyStore: Sendable {
         /// Confidentiality Codes (0040,1008) that make a study confidential ([privacy]
         /// confidential_codes in config.toml), compared without case and surrounding spaces.
         public var confidentialCodes: [String] = []
+        /// config.toml [audit]: the log's path and a syslog destination.
+        public var audit = AuditConfiguration()
 
         public init(maxSizeBytes: Int64? = nil) { self.maxSizeBytes = maxSizeBytes }
     }
@@ -77,6 +83,8 @@ public final class StudyStore: Sendable {
     init(layout: StoreLayout, options: Options, pool: DatabasePool, lock: FileLock) {
         self.layout = layout
         self.options = options
+        let base = options.audit.log(storeRoot: layout.root)
+        self.auditLog = AuditLog(path: base.path, identity: base.identity, syslog: base.syslog, clock: options.clock)
         self.pool = pool
         self.fileLock = lock
         self.writer = WriterState()

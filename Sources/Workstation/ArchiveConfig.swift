@@ -105,7 +105,7 @@ public struct ArchiveConfig: Sendable {
     }
 
     /// Top-level tables of config.toml and who reads them; anything else is a typo.
-    static let knownTables: Set<String> = ["sixray", "archive", "archives", "cache", "ui", "profile", "privacy"]
+    static let knownTables: Set<String> = ["sixray", "archive", "archives", "cache", "ui", "profile", "privacy", "audit"]
 
     public static func parse(_ text: String, name: String = "config.toml") throws(NetworkError) -> ArchiveConfig {
         do {

@@ -1,5 +1,6 @@
 import SixrayCLI
 import ArgumentParser
+import AuditTrail
 import Foundation
 import StudyStore
 
@@ -111,11 +112,15 @@ struct CacheInfo: ParsableCommand {
 
     @Argument(help: "Study Instance UID or accession number.") var study: String
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Show a confidential study (the access is recorded in the audit log).") var showConfidential = false
     @OptionGroup var location: StoreLocation
 
     func run() throws {
         let store = try location.open()
         let s = try resolveStudy(store, study, command: "info")
+        if try storeCall("info", { () throws(StoreError) in try store.isConfidential(study: s.studyInstanceUID) }) {
+            try guardConfidential(store.auditLog, study: s.studyInstanceUID, showConfidential: showConfidential, command: "cache info")
+        }
         let series = try storeCall("info") { () throws(StoreError) in try store.series(ofStudy: s.studyInstanceUID) }
         let priors = try storeCall("info") { () throws(StoreError) in try store.priors(of: s.studyInstanceUID, limit: 10) }
         let candidates = try storeCall("info") { () throws(StoreError) in try store.candidatePatients(forStudy: s.studyInstanceUID) }

@@ -1,5 +1,6 @@
 import SixrayCLI
 import ArgumentParser
+import AuditTrail
 import Foundation
 import DICOMCodecs
 import DICOMCore
@@ -9,7 +10,7 @@ import Workstation
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a frame's pixels as .npy, .png or .pgm at the stored, modality or display stage.",
+        abstract: "Write a frame's pixels as .npy, .png or .pgm at the stored, modality or display stage, or DICOM files (--dicom, --deidentify).",
         discussion: """
             The format comes from the extension of --out: .npy (stored stage: the stored dtype, \
             <i2, <u2, |u1 ..., colour frames H×W×3; modality stage: <f8; display stage: |u1), \
@@ -34,6 +35,12 @@ struct Export: ParsableCommand {
             gives the plane's origin (LPS mm of the first pixel's centre), row and column direction \
             cosines, pixel spacing and edge orientation labels.
 
+            With --dicom DIR, INPUT (and more) are files, folders, or Study / Series Instance UIDs \
+            (or an accession) of the local store, written as Part 10 files DIR/SOPUID.dcm; with \
+            --deidentify through one PS3.15 Basic Profile for the run, so the new UIDs stay linked \
+            across the files. A confidential study needs --show-confidential. Every export is \
+            recorded in the audit log (`sixray audit`).
+
             Files are written private to the user (0600). Exit codes: 0; 1 unreadable input or a \
             frame that cannot be decoded (one line naming file, frame and transfer syntax), or a \
             plane that cannot be made (naming the series and why); 64 usage.
@@ -50,15 +57,25 @@ struct Export: ParsableCommand {
     @Option(help: "Slab mode: mip, minip or avg.") var mode: SlabMode = .mip
     @Flag(help: "Keep the raw voxel grid for orthogonal planes (one output row per slice).") var noResample = false
     @Option(help: "Which stack of a series with several (0-based; see `sixray inspect`).") var stack: Int?
-    @Option(help: "Output file (.npy, .png or .pgm).") var out: String
+    @Option(name: .customLong("out"), help: "Output file (.npy, .png or .pgm).") var outOption: String?
+    var out: String { outOption ?? "" }
+    @Option(help: ArgumentHelp("Write DICOM Part 10 files into this folder instead (created 0700); INPUT may then also be a folder, or a Study or Series Instance UID (or accession) of the local store.", valueName: "dir"))
+    var dicom: String?
+    @Flag(help: "Export a confidential study of the local store (the access is recorded in the audit log).") var showConfidential = false
+    @OptionGroup var location: StoreLocation
     @Option(help: "Frame number, 0-based.") var frame: Int?
     @Option(help: "stored, modality or display.") var stage: PixelStage = .display
     @Option(help: "Window centre and width, e.g. 40,400.") var window: String?
-    @Flag(help: "De-identify the JSON sidecar and messages (PS3.15 Basic Profile): series UID replaced, description and source file names left out.")
+    @Flag(help: "With --dicom: write de-identified files (PS3.15 Basic Profile, UIDs replaced consistently across the run). With --mpr: de-identify the JSON sidecar and messages (series UID replaced, description and source file names left out).")
     var deidentify = false
     @Option(help: "A window preset: ct-brain, ct-subdural, ct-stroke, ct-bone, ct-lung, ct-mediastinum, ct-abdomen, ct-liver, mr-auto, or one from ~/.config/sixray/windows.toml.") var preset: String?
 
     func validate() throws {
+        if dicom != nil {
+            if outOption != nil || mpr != nil { throw ValidationError("--dicom writes DICOM files; it does not go with --out or --mpr") }
+            return
+        }
+        guard outOption != nil else { throw ValidationError("give --out FILE (.npy, .png or .pgm), or --dicom DIR") }
         let ext = out.split(separator: ".").last.map { String($0).lowercased() } ?? ""
         guard ["npy", "png", "pgm"].contains(ext) else {
             throw ValidationError("--out must end in .npy, .png or .pgm")
@@ -81,12 +98,19 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
+        if let dicom {
+            try runDICOM(dicom)
+            return
+        }
+        try auditStoredFileAccess([input] + more, event: nil, showConfidential: showConfidential)
         if let mpr {
             do {
                 try runMPR(mpr)
             } catch {
+                auditExport(outcome: .failure)
                 throw reportFailure(error, input: input)
             }
+            auditExport(outcome: .success)
             return
         }
         let ext = out.split(separator: ".").last.map { String($0).lowercased() } ?? ""
@@ -144,8 +168,10 @@ struct Export: ParsableCommand {
             }
             try writeFileAtomically(bytes, to: out)
         } catch {
+            auditExport(outcome: .failure)
             throw reportFailure(error, input: input)
         }
+        auditExport(outcome: .success)
     }
 
     private func greyFile(_ ext: String, _ f: DecodedFrame) throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import SixrayCLI
 import ArgumentParser
+import AuditTrail
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -281,9 +282,12 @@ struct Retrieve: ParsableCommand {
     @OptionGroup var location: StoreLocation
 
     func run() throws {
+        let log = try location.auditLog()
+        var peer = AuditLog.peerName(node)
         do {
             let c = try net.loadConfig()
             let a = try net.archive(node, c)
+            peer = auditPeer(a)
             let local = try net.localAE(c, archive: a)
             let method: RetrieveMethod
             if let via {
@@ -305,7 +309,7 @@ struct Retrieve: ParsableCommand {
                 sink = try StoreSink(store: s, source: a.name)
             }
             if a.isDICOMweb {
-                try webRetrieve(a, study: study, series: series, sink: sink, store: store, dir: dir)
+                try webRetrieve(a, study: study, series: series, sink: sink, store: store, dir: dir, audit: log)
                 return
             }
             var req = RetrieveRequest(studyInstanceUID: study, seriesInstanceUID: series, method: method,
@@ -326,6 +330,8 @@ struct Retrieve: ParsableCommand {
             }
             if tty { Output.write("\r", to: 2) }
             let r = report.result
+            auditRecord(log, .retrieve, study: study, outcome: report.isComplete ? .success : .failure, peer: peer,
+                        instances: r.progress.received, detail: retrieveDetail(method.rawValue, complete: report.isComplete))
             var line = "\(method.rawValue): \(r.progress.received) received"
             if r.progress.skipped > 0 { line += ", \(r.progress.skipped) already held" }
             if let e = report.expected { line += " of \(e) listed" }
@@ -348,7 +354,15 @@ struct Retrieve: ParsableCommand {
                 Output.error("retrieve incomplete: " + why.joined(separator: "; "))
                 throw ExitCode(2)
             }
-        } catch let e as ExitCode { throw e } catch let e as ValidationError { throw e } catch { throw networkFailure(error) }
+        } catch let e as ExitCode { throw e } catch let e as ValidationError { throw e } catch {
+            auditRecord(log, .retrieve, study: study, outcome: .failure, peer: peer, detail: "not retrieved")
+            throw networkFailure(error)
+        }
+    }
+
+    /// The audit record's detail: how, what and whether all of it came.
+    func retrieveDetail(_ how: String, complete: Bool) -> String {
+        how + (series.map { " series \($0)" } ?? "") + (out == nil ? " to the store" : " to a folder") + (complete ? "" : ", incomplete")
     }
 
     func writeRetrieveState(dir: String, study: String, report: RetrieveReport) {
@@ -370,22 +384,54 @@ struct Send: ParsableCommand {
     @Argument(help: "Archive name or AET@host:port.") var node: String
     @Argument(help: "Files or directories.") var paths: [String]
     @OptionGroup var net: NetworkOptions
+    @OptionGroup var location: StoreLocation
 
     func run() throws {
         var files: [String] = []
         for p in paths { collectFiles(p, into: &files) }
         if files.isEmpty { Output.error("no files found in \(paths.joined(separator: " "))"); throw ExitCode(1) }
+        let log = try location.auditLog()
+        var peer = AuditLog.peerName(node)
         do {
             let c = try net.loadConfig()
             let a = try net.archive(node, c)
-            if a.isDICOMweb { try webSend(a, files: files); return }
+            peer = auditPeer(a)
+            if a.isDICOMweb { try webSend(a, files: files, audit: log); return }
             let client = DICOMClient(remote: a.remote(), local: try net.localAE(c, archive: a))
             let list = files
-            let r = try runBlocking { try await client.store(paths: list) }
+            let r: StoreResult
+            do { r = try runBlocking { try await client.store(paths: list) } } catch {
+                auditSent(log, files: files, failed: Set(files), peer: peer, how: "c-store")
+                throw error
+            }
+            auditSent(log, files: files, failed: Set(r.failures.map { $0.path }), peer: peer, how: "c-store")
             for f in r.failures { Output.error("\(f.path): \(f.reason)") }
             Output.write("sent \(r.sent.count) of \(files.count) files to \(a.calledAETitle)@\(a.host):\(a.port)\n", to: 2)
             if !r.failures.isEmpty { throw ExitCode(r.sent.isEmpty ? 1 : 2) }
         } catch let e as ExitCode { throw e } catch { throw networkFailure(error) }
+    }
+}
+
+extension Send {
+    /// One audit record per study among `files` (read from each file's header): success when
+    /// every file of it went, else failure with the count that did.
+    func auditSent(_ log: AuditLog, files: [String], failed: Set<String>, failedSOPs: Set<String> = [], peer: String, how: String) {
+        var order: [String] = []
+        var tally: [String: (sent: Int, total: Int)] = [:]
+        for f in files {
+            let ds = (try? Part10Reader.read(path: f))?.dataSet
+            let uid = ds?.string(Tag(0x0020, 0x000D)) ?? ""
+            if tally[uid] == nil { order.append(uid) }
+            var t = tally[uid] ?? (0, 0)
+            t.total += 1
+            if !failed.contains(f) && !failedSOPs.contains(ds?.string(.sopInstanceUID) ?? "") { t.sent += 1 }
+            tally[uid] = t
+        }
+        for uid in order {
+            let t = tally[uid] ?? (0, 0)
+            auditRecord(log, .send, study: uid.isEmpty ? nil : uid, outcome: t.sent == t.total ? .success : .failure, peer: peer,
+                        instances: t.sent, detail: how + (t.sent == t.total ? "" : ", \(t.sent) of \(t.total) sent"))
+        }
     }
 }
 

@@ -11,7 +11,7 @@ struct Sixray: ParsableCommand {
             and cache also use 3: the study store failed (see `sixray cache --help`).
             """,
         subcommands: [Worklist.self, Demo.self, Open.self, View.self, Export.self, Dump.self, Inspect.self, Import.self, Cache.self,
-                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self, Bench.self],
+                      Echo.self, Query.self, Retrieve.self, Send.self, Listen.self, Audit.self, Bench.self],
         defaultSubcommand: Worklist.self)
 }
 
@@ -19,6 +19,12 @@ struct Sixray: ParsableCommand {
 enum Main {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
+        StoredFileAccess.check = { paths, kind, showConfidential, deidentified in
+            switch kind {
+            case .view: try auditView(paths, showConfidential: showConfidential)
+            case .dump: try auditDump(paths, showConfidential: showConfidential, deidentified: deidentified)
+            }
+        }
         let direct = OneShot.commands.merging(["export": Export.self, "inspect": Inspect.self]) { a, _ in a }
         if let command = OneShot.command(for: args, among: direct) {
             OneShot.run(command, args)

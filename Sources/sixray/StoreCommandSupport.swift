@@ -36,6 +36,7 @@ struct StoreLocation: ParsableArguments {
         let (config, path) = try configuration()
         var options = StudyStore.Options(maxSizeBytes: config.maxSizeBytes)
         options.confidentialCodes = config.confidentialCodes
+        options.audit = config.audit
         do {
             return try StudyStore.open(root: path, options: options)
         } catch {

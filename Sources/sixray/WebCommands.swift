@@ -1,5 +1,6 @@
 import SixrayCLI
 import ArgumentParser
+import AuditTrail
 import DICOMCore
 import DICOMNetwork
 import DICOMweb
@@ -51,7 +52,8 @@ extension Query {
 }
 
 extension Retrieve {
-    func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String) throws {
+    func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String,
+                     audit: AuditLog) throws {
         let client = try webClient(a)
         let tty = stderrIsTTY
         let report = try runBlocking {
@@ -60,6 +62,8 @@ extension Retrieve {
             }
         }
         if tty { Output.write("\r", to: 2) }
+        auditRecord(audit, .retrieve, study: study, outcome: report.isComplete ? .success : .failure, peer: auditPeer(a),
+                    instances: report.received.count, detail: retrieveDetail("wado-rs", complete: report.isComplete))
         var line = "wado-rs: \(report.received.count) received"
         if report.skipped > 0 { line += ", \(report.skipped) already held" }
         if let e = report.expected { line += " of \(e.count) listed" }
@@ -87,20 +91,30 @@ extension Retrieve {
 
 extension Send {
     /// STOW-RS in batches of at most 64 MiB or 100 instances (PS3.18 §10.5).
-    func webSend(_ a: ArchiveConfig.Archive, files: [String]) throws {
+    func webSend(_ a: ArchiveConfig.Archive, files: [String], audit: AuditLog) throws {
         let client = try webClient(a)
         var sent = 0
         var failures = 0
+        var failedFiles = Set<String>()
+        var failedSOPs = Set<String>()
+        var batchFiles: [String] = []
+        defer { auditSent(audit, files: files, failed: failedFiles, failedSOPs: failedSOPs, peer: auditPeer(a), how: "stow-rs") }
         var batch: [[UInt8]] = []
         var batchBytes = 0
         func flush() throws {
             if batch.isEmpty { return }
             let b = batch
+            let bf = batchFiles
             batch = []
+            batchFiles = []
             batchBytes = 0
-            let r = try runBlocking { try await client.store(b) }
+            let r: STOWResult
+            do { r = try runBlocking { try await client.store(b) } } catch {
+                failedFiles.formUnion(bf)
+                throw error
+            }
             sent += r.stored.count
-            for f in r.failed { Output.error("\(f.sopInstanceUID): \(f.reason)"); failures += 1 }
+            for f in r.failed { Output.error("\(f.sopInstanceUID): \(f.reason)"); failures += 1; failedSOPs.insert(f.sopInstanceUID) }
             if r.stored.isEmpty && r.failed.isEmpty { sent += b.count }  // a server that answers without a body
         }
         for f in files {
@@ -110,13 +124,16 @@ extension Send {
                 guard bytes.count > 132, bytes[128] == 0x44, bytes[129] == 0x49 else {
                     Output.error("\(f): not a DICOM Part 10 file (no 'DICM' at byte 128)")
                     failures += 1
+                    failedFiles.insert(f)
                     continue
                 }
                 batch.append(bytes)
+                batchFiles.append(f)
                 batchBytes += bytes.count
             } catch {
                 Output.error("\(f): \(error)")
                 failures += 1
+                failedFiles.insert(f)
                 continue
             }
             if batch.count >= 100 || batchBytes >= 64 << 20 { try flush() }

@@ -1,3 +1,4 @@
+import AuditTrail
 import DICOMCore
 import DICOMNetwork
 import DICOMweb
@@ -61,16 +62,25 @@ public struct DIMSEArchiveService: ArchiveService {
         let client = DICOMClient(remote: archive.remote(), local: local)
         let req = request
         let counter = NIOLockedValueBox(0)
-        let report: RetrieveReport = try blocking(archive.name) {
-            try await client.retrieve(req, sink: sink) { p, instance in
-                guard instance != nil else { return }
-                let n = counter.withLockedValue { $0 += 1; return $0 }
-                progress(n, p.remaining)
+        let peer = "\(archive.name) \(archive.calledAETitle)@\(archive.host):\(archive.port)"
+        let report: RetrieveReport
+        do {
+            report = try blocking(archive.name) {
+                try await client.retrieve(req, sink: sink) { p, instance in
+                    guard instance != nil else { return }
+                    let n = counter.withLockedValue { $0 += 1; return $0 }
+                    progress(n, p.remaining)
+                }
             }
+        } catch {
+            try? store.audit(.retrieve, study: study, outcome: .failure, peer: peer, detail: "workstation, not retrieved")
+            throw error
         }
         let r = report.result
         let complete = report.isComplete && !isCancelled()
         if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        try? store.audit(.retrieve, study: study, outcome: complete ? .success : .failure,
+                         peer: peer, instances: r.progress.received, detail: "workstation, \(request.method.rawValue)")
         var message: String?
         if isCancelled() {
             message = "retrieve cancelled after \(r.progress.received) instances; the study stays partial"
@@ -153,11 +163,21 @@ public struct DICOMwebArchiveService: ArchiveService {
             throw WorkstationError("\(error)")
         }
         let client = self.client
-        let report: WebRetrieveReport = try blocking(name) {
-            await retrieveDICOMweb(client: client, study: study, series: nil, sink: sink) { n in progress(n, nil) }
+        let report: WebRetrieveReport
+        do {
+            report = try blocking(name) {
+                await retrieveDICOMweb(client: client, study: study, series: nil, sink: sink) { n in progress(n, nil) }
+            }
+        } catch {
+            try? store.audit(.retrieve, study: study, outcome: .failure, peer: name + " " + AuditLog.peerName("\(client.baseURL)"),
+                             detail: "workstation, not retrieved")
+            throw error
         }
         let complete = report.isComplete && !isCancelled()
         if complete { try? store.markComplete(study: study) } else { try? store.markPartial(study: study) }
+        try? store.audit(.retrieve, study: study, outcome: complete ? .success : .failure,
+                         peer: name + " " + AuditLog.peerName("\(client.baseURL)"), instances: report.received.count,
+                         detail: "workstation, wado-rs")
         var message: String?
         if isCancelled() {
             message = "retrieve cancelled after \(report.received.count) instances; the study stays partial"

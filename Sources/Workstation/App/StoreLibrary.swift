@@ -1,3 +1,4 @@
+import AuditTrail
 import StudyStore
 
 /// The worklist's studies from the local study store (and what the viewer reads: the store's
@@ -37,7 +38,17 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
         }
     }
 
+    /// A confidential study is not read without `--show-confidential` (a prior, a study named
+    /// by UID), whatever the worklist showed.
+    func checkConfidential(_ id: String) throws(WorkstationError) {
+        guard !showConfidential else { return }
+        if (try? store.isConfidential(study: id)) ?? true {
+            throw WorkstationError("study \(id) is confidential: start sixray with --show-confidential to open it (the access is audited)")
+        }
+    }
+
     public func series(ofStudy id: String) throws(WorkstationError) -> [SeriesSummary] {
+        try checkConfidential(id)
         do {
             return try store.series(ofStudy: id).map { s in
                 let files = try store.instances(ofSeries: s.seriesInstanceUID).map(\.path)
@@ -56,7 +67,8 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
     public func priors(of study: StudySummary) throws(WorkstationError) -> [StudySummary] {
         do {
             return try store.priors(of: study.id).compactMap { p in
-                try store.study(p.candidate.studyInstanceUID).map { summary($0) }
+                if !showConfidential, try store.isConfidential(study: p.candidate.studyInstanceUID) { return nil }
+                return try store.study(p.candidate.studyInstanceUID).map { summary($0) }
             }
         } catch {
             throw WorkstationError("study store: \(error)")
@@ -78,11 +90,16 @@ public final class StoreLibrary: StudyLibrary, @unchecked Sendable {
         for id in studyIDs { hold(study: id) }
     }
 
-    /// Keeps `id` from eviction while it is on screen.
+    /// Keeps `id` from eviction while it is on screen, and records the opening in the audit
+    /// log (`open`; `access-confidential` too for a confidential study).
     public func hold(study id: String) {
         lock.withLock {
             guard leases[id] == nil, let lease = try? store.lease(study: id) else { return }
             leases[id] = lease
+            if (try? store.isConfidential(study: id)) == true {
+                try? store.audit(.accessConfidential, study: id, detail: "workstation")
+            }
+            try? store.audit(.open, study: id, detail: "workstation")
         }
     }
 
