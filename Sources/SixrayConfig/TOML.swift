@@ -113,6 +113,10 @@ private struct Parser {
     var current: [String] = []
     /// Paths explicitly defined by a `[header]`, to reject duplicates.
     var defined: Set<[String]> = []
+    /// Arrays and inline tables open around the value being read. Bounded so that a hostile
+    /// file (`[[[[…`) is an error, not a stack overflow (found by Scripts/fuzz toml).
+    var nesting = 0
+    static let maxNesting = 64
 
     init(_ s: [Unicode.Scalar], source: String?) {
         self.s = s
@@ -320,8 +324,13 @@ private struct Parser {
         case "'":
             if peek(1) == "'", peek(2) == "'" { return .string(try multilineLiteral()) }
             return .string(try literalString())
-        case "[": return try arrayValue()
-        case "{": return try inlineTable()
+        case "[", "{":
+            guard nesting < Self.maxNesting else {
+                throw error("arrays and inline tables nested deeper than \(Self.maxNesting)")
+            }
+            nesting += 1
+            defer { nesting -= 1 }
+            return c == "[" ? try arrayValue() : try inlineTable()
         case "t", "f":
             if match("true") { return .bool(true) }
             if match("false") { return .bool(false) }

@@ -65,6 +65,9 @@ import Testing
         ("a = 1\n[a]", 2, "redefines"),
         ("t = {x = 1}\n[t]", 2, "redefines"),
         ("k", 1, "expected '='"),
+        // Found by Scripts/fuzz toml: 700 nested arrays overflowed the stack.
+        ("x = " + String(repeating: "[", count: 100_000), 1, "nested deeper than 64"),
+        ("x = " + String(repeating: "{a=", count: 1_000), 1, "nested deeper than 64"),
     ])
     func errorsNameTheLine(text: String, line: Int, fragment: String) {
         do {
@@ -75,6 +78,11 @@ import Testing
             #expect(error.description.hasPrefix("bad.toml:\(line): "), "\(error)")
             #expect(error.description.contains(fragment), "\(error)")
         }
+    }
+
+    @Test func nestingUpToTheLimitIsRead() throws {
+        let doc = try TOMLParser.parse("x = " + String(repeating: "[", count: 64) + String(repeating: "]", count: 64))
+        #expect(doc.value(at: "x") != nil)
     }
 
     @Test func typedAccessorsNameFileLineAndKey() throws {
