@@ -48,7 +48,9 @@ final class StoreInstanceWriter: InstanceWriter {
     func commit() throws(NetworkError) -> ReceivedInstance {
         var received = try inner.commit()
         do {
-            let outcome = try store.adopt(temporaryFile: received.location, source: source)
+            // Partial until the retrieve has everything the archive listed (the caller then marks
+            // it complete): a process killed mid-transfer leaves no study counted complete.
+            let outcome = try store.adopt(temporaryFile: received.location, source: source, retrieving: true)
             received.location = (try? store.instance(outcome.sopInstanceUID))??.path ?? received.location
             return received
         } catch {
