@@ -163,6 +163,25 @@ struct StudyStoreFaultTests {
         #expect(try store.study("2.25.8")?.state == .complete)
     }
 
+    /// A retrieve stages its files in a folder under tmp/ (StoreSink); another process opening
+    /// the store (an import during the retrieve) swept them away when they lay in tmp/ itself.
+    @Test("the start-up sweep keeps a live process's staging folder and removes a dead one's")
+    func stagingFolders() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let store = try StudyStore.open(root: tmp.store, options: options())
+        let live = store.makeTemporaryPath()
+        try FileSystem.makePrivateDirectory(live)
+        try writeBytes([1, 2, 3], to: live + "/1.2.3.dcm")
+        let dead = tmp.store + "/tmp/999999-1-7.part"
+        try FileSystem.makePrivateDirectory(dead)
+        try writeBytes([4, 5, 6], to: dead + "/.partial-999999-1.2.4.dcm")
+        _ = try StudyStore.open(root: tmp.store, options: options())
+        #expect(FileSystem.exists(live + "/1.2.3.dcm"))
+        #expect(!FileSystem.exists(dead))
+        #expect(try store.verify(repair: false).problems.isEmpty)
+    }
+
     @Test("readers see consistent snapshots while a writer imports")
     func concurrentReaders() async throws {
         let tmp = TemporaryDirectory()
