@@ -108,11 +108,12 @@ class Harness:
         self.procs.append(p)
         return p
 
-    def start_orthanc(self, name="orthanc", modalities=None, dicomweb=False, users=None, extra=None):
+    def start_orthanc(self, name="orthanc", modalities=None, dicomweb=False, users=None, extra=None, env=None):
         """Orthanc with its own JSON config in TMP/NAME: DICOM and HTTP on free loopback ports,
         AET ORTHANC, no compression, storage in the directory. `modalities`: Orthanc's
         DicomModalities; `users`: {user: password} turns HTTP basic authentication on;
-        `dicomweb`: load the DICOMweb plugin (Debian orthanc-dicomweb)."""
+        `dicomweb`: load the DICOMweb plugin (Debian orthanc-dicomweb); `env`: added to its
+        environment (e.g. DCMTK's TCP_NODELAY)."""
         d = os.path.join(self.tmp, name)
         os.makedirs(d)
         dicom, http = free_port(), free_port()
@@ -135,7 +136,7 @@ class Harness:
         with open(d + "/orthanc.json", "w") as f:
             json.dump(cfg, f)
         binary = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
-        self.spawn([binary, d + "/orthanc.json"], log=d + "/log")
+        self.spawn([binary, d + "/orthanc.json"], log=d + "/log", env={**os.environ, **(env or {})})
         o = Orthanc(dicom, http, d, dicomweb)
         o.started = wait_port(dicom, 30) and wait_port(http, 30)
         return o
