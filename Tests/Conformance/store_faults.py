@@ -17,8 +17,9 @@
 6. SIGKILL in the middle of `sixray cache evict` (three rounds): verify clean, index and files
    agree, no study left half removed.
 7. Two processes on one store: two imports of overlapping sets at once (each instance
-   imported once), and evictions while `cache ls`/`info`/`stats` loop (every read succeeds,
-   no study is seen half evicted).
+   imported once), evictions while `cache ls`/`info`/`stats` loop (every read succeeds,
+   no study is seen half evicted), and an eviction while the workstation (in tmux) has a
+   study open (that study is kept until the viewer quits).
 
 Prints one line per check and "N passed, N failed" last; exit 0 only when all pass.
 """
@@ -251,6 +252,46 @@ check("readers never saw a study half evicted", not partial_seen, partial_seen[:
 s = stats(root7)
 check("after the evictions: 10 studies, 1000 instances, verify clean",
       s is not None and s["studies"] == 10 and s["instances"] == 1000 and run(root7, "cache", "verify").returncode == 0, str(s))
+
+# A viewer holding a study open (the workstation in tmux) while another process evicts
+# everything: the open study is kept ("in use"), the rest goes; once the viewer quits, it goes too.
+if shutil.which("tmux"):
+    sock = f"sixray-faults-{os.getpid()}"
+    env_prefix = f"XDG_CACHE_HOME={root7} XDG_CONFIG_HOME={work}/config TERM=xterm-256color"
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws", "-x", "140", "-y", "40",
+                    f"{env_prefix} {sixray} --protocol blocks; echo EXIT=$?; sleep 30"], check=False)
+
+    def pane():
+        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "ws"], capture_output=True, text=True).stdout
+
+    def settle(cond, seconds=20):
+        end = time.time() + seconds
+        while time.time() < end:
+            if cond():
+                return True
+            time.sleep(0.2)
+        return False
+
+    check("viewer: the workstation lists the store", settle(lambda: "SYNTH" in pane() or "10 studies" in pane()), pane()[-600:])
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter"], check=False)
+    time.sleep(1)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter"], check=False)
+    in_use = settle(lambda: (stats(root7) or {}).get("studiesInUse") == 1)
+    check("viewer: opening a study leases it (studiesInUse 1)", in_use, str(stats(root7)) + pane()[-400:])
+    ev = run(root7, "cache", "evict", "--to-size", "0")
+    s = stats(root7)
+    check("viewer: eviction of everything keeps the study open in the viewer, removes the other 9",
+          ev.returncode == 0 and s is not None and s["studies"] == 1 and s["instances"] == 100, ev.stdout + ev.stderr + str(s))
+    check("viewer: verify clean beside the open viewer", run(root7, "cache", "verify").returncode == 0)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "C-c"], check=False)
+    check("viewer: quits cleanly", settle(lambda: "EXIT=0" in pane(), 10), pane()[-400:])
+    subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+    ev = run(root7, "cache", "evict", "--to-size", "0")
+    s = stats(root7)
+    check("viewer gone: the study it held is evicted now", s is not None and s["studies"] == 0 and s["studiesInUse"] == 0,
+          ev.stdout + str(s))
+else:
+    print("skip  viewer during eviction (tmux not installed)")
 
 # 3. Damaged index -----------------------------------------------------------------------------
 run(root2, "cache", "pin", "A0")
