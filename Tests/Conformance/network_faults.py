@@ -20,7 +20,7 @@ completes it (complete, all instances, verify clean).
 
 Prints one line per check and "network faults: N passed, N failed" last.
 """
-import json, os, random, signal, socket, struct, subprocess, sys, threading, time
+import json, os, random, select, signal, socket, struct, subprocess, sys, threading, time
 
 import numpy as np
 import pydicom
@@ -227,7 +227,8 @@ class FaultProxy:
     """TCP proxy to 127.0.0.1:UPSTREAM. On a connection whose client bytes contain `match`,
     it forwards `after` bytes of the server's answer (counted from the match), then:
     'close' (FIN both ways), 'reset' (RST to the client) or 'stall' (forwards nothing more,
-    keeps both sockets open). Other connections pass untouched."""
+    keeps both sockets open). Other connections pass untouched. One thread per connection
+    with select(), so a close happens at once (no other thread holds the socket)."""
 
     def __init__(self, upstream, mode, after, match):
         self.upstream, self.mode, self.after, self.match = upstream, mode, after, match
@@ -236,7 +237,7 @@ class FaultProxy:
         self.server.bind(("127.0.0.1", 0))
         self.server.listen(16)
         self.port = self.server.getsockname()[1]
-        self.sockets = []
+        self.stalled = []
         self.faults = 0
         self.closed = False
         threading.Thread(target=self.accept, daemon=True).start()
@@ -247,80 +248,60 @@ class FaultProxy:
                 c, _ = self.server.accept()
             except OSError:
                 return
-            try:
-                u = socket.create_connection(("127.0.0.1", self.upstream))
-            except OSError:
-                c.close()
-                continue
-            self.sockets += [c, u]
-            state = {"armed": False, "sent": 0, "tail": b"", "done": False}
-            threading.Thread(target=self.upstream_pump, args=(c, u, state), daemon=True).start()
-            threading.Thread(target=self.downstream_pump, args=(c, u, state), daemon=True).start()
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
 
-    def upstream_pump(self, c, u, state):
-        while True:
-            try:
-                data = c.recv(65536)
-            except OSError:
-                return
-            if not data:
+    def serve(self, c):
+        try:
+            u = socket.create_connection(("127.0.0.1", self.upstream))
+        except OSError:
+            c.close()
+            return
+        armed, sent, tail = False, 0, b""
+        ends = {c: u, u: c}
+        while not self.closed:
+            ready, _, _ = select.select(list(ends), [], [], 0.5)
+            for src in ready:
                 try:
-                    u.shutdown(socket.SHUT_WR)
+                    data = src.recv(65536)
                 except OSError:
-                    pass
-                return
-            if not state["armed"]:
-                window = state["tail"] + data
-                if self.match in window:
-                    state["armed"] = True
-                state["tail"] = window[-len(self.match):]
-            if state["done"] and self.mode == "stall":
-                continue  # swallow: the archive hears nothing more either
-            try:
-                u.sendall(data)
-            except OSError:
-                return
-
-    def downstream_pump(self, c, u, state):
-        while True:
-            try:
-                data = u.recv(65536)
-            except OSError:
-                return
-            if not data:
-                try:
-                    c.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
-                return
-            if state["armed"] and state["sent"] + len(data) >= self.after:
-                keep = self.after - state["sent"]
-                try:
-                    c.sendall(data[:keep])
-                except OSError:
-                    pass
-                state["done"] = True
-                self.faults += 1
-                if self.mode == "stall":
-                    return  # never read or forward again; sockets stay open until close()
-                if self.mode == "reset":
-                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                for s in (c, u):
+                    data = b""
+                dst = ends[src]
+                if not data:
+                    for x in (c, u):
+                        x.close()
+                    return
+                if src is c and not armed:
+                    window = tail + data
+                    armed = self.match in window
+                    tail = window[-len(self.match):]
+                if src is u and armed and sent + len(data) >= self.after:
                     try:
-                        s.close()
+                        c.sendall(data[:self.after - sent])
                     except OSError:
                         pass
-                return
-            if state["armed"]:
-                state["sent"] += len(data)
-            try:
-                c.sendall(data)
-            except OSError:
-                return
+                    self.faults += 1
+                    if self.mode == "stall":
+                        self.stalled += [c, u]   # never read or written again; closed by close()
+                        return
+                    if self.mode == "reset":
+                        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    else:
+                        c.shutdown(socket.SHUT_RDWR)
+                    c.close()
+                    u.close()
+                    return
+                if src is u and armed:
+                    sent += len(data)
+                try:
+                    dst.sendall(data)
+                except OSError:
+                    for x in (c, u):
+                        x.close()
+                    return
 
     def close(self):
         self.closed = True
-        for s in [self.server] + self.sockets:
+        for s in [self.server] + self.stalled:
             try:
                 s.close()
             except OSError:
@@ -362,7 +343,11 @@ for node in ("get", "move", "wado"):
         check(f"{label}: one error line naming the peer",
               len(errors) == 1 and any(p in errors[0] for p in peer) and len(r.stderr.splitlines()) <= 3,
               r.stderr[-600:])
-        check_store(label, root, expect_some=node != "move")
+        if mode != "stall" and errors:
+            check(f"{label}: the error says the connection ended (not a timeout)",
+                  "timed out" not in errors[0] and "stalled" not in errors[0], errors[0])
+        # A reset makes the kernel drop what the client had not read yet, so nothing may be kept.
+        check_store(label, root, expect_some=node != "move" and mode != "reset")
         complete_it(label, root, node)
 
 # ---------------------------------------------------------------- 4. two processes, one store
