@@ -200,7 +200,7 @@ mnt = TMP + "/tmpfs"
 os.makedirs(mnt)
 if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", mnt], capture_output=True).returncode == 0:
     try:
-        for node in ("get", "wado"):
+        for node in ("get", "move", "wado"):
             root = f"{mnt}/{node}"
             r = sixray("retrieve", *VIA[node], "--study", study, "--root", root)
             label = f"{node}: disk full"
