@@ -183,9 +183,16 @@ public struct DIMSECommand: Sendable, Equatable {
     }
 
     /// Decode a command set; every defect is a `.dimse` error naming the element and offset.
+    ///
+    /// Only group 0000 belongs in a command set (PS3.7 §9.3). One peer quirk is tolerated:
+    /// elements of other groups *after* the group 0000 elements are skipped (their lengths
+    /// still checked). Orthanc 1.10 (DCMTK) puts Failed SOP Instance UID List (0008,0058),
+    /// with its group length, into the command set of a pending C-GET-RSP once a
+    /// sub-operation has failed; refusing that ended the whole retrieve at the first failure.
     public static func decode(_ input: ByteBuffer) throws(NetworkError) -> DIMSECommand {
         var b = input
         var values: [UInt16: [UInt8]] = [:]
+        var foreign = false
         while b.readableBytes > 0 {
             let at = b.readerIndex - input.readerIndex
             guard b.readableBytes >= 8,
@@ -194,8 +201,14 @@ public struct DIMSECommand: Sendable, Equatable {
                   let length = b.readInteger(endianness: .little, as: UInt32.self) else {
                 throw NetworkError(.dimse("command set truncated: element header needs 8 bytes, \(b.readableBytes) remain"), offset: at)
             }
-            guard group == 0x0000 else {
-                throw NetworkError(.dimse("command set holds (\(hex4(group)),\(hex4(element))); only group 0000 belongs there (PS3.7 §9.3)"), offset: at)
+            guard group == 0x0000 && !foreign else {
+                // A foreign group first, or group 0000 again after one: not a command set.
+                guard !values.isEmpty, group > 0x0000, length != 0xFFFF_FFFF, Int(length) <= b.readableBytes else {
+                    throw NetworkError(.dimse("command set holds (\(hex4(group)),\(hex4(element))); only group 0000 belongs there (PS3.7 §9.3)"), offset: at)
+                }
+                foreign = true
+                b.moveReaderIndex(forwardBy: Int(length))
+                continue
             }
             guard length != 0xFFFF_FFFF, Int(length) <= b.readableBytes, let v = b.readBytes(length: Int(length)) else {
                 throw NetworkError(.dimse("element (0000,\(hex4(element))) declares length \(length), \(b.readableBytes) bytes remain"), offset: at)

@@ -20,6 +20,8 @@ extension StudyStore {
         var outcomes: [IngestOutcome] = []
         var matches: [PatientMatch] = []
         var newStudies: [String] = []
+        /// Existing studies whose state the commit changed (their `study.json` is rewritten).
+        var restated: [String] = []
     }
 
     // MARK: - Public ingest API
@@ -27,7 +29,13 @@ extension StudyStore {
     /// Take over a complete file written to a path from `makeTemporaryPath()`: parse it, flush
     /// it, move it into place and index it. The temporary file is gone afterwards, whatever
     /// the outcome. Throws for an unreadable file (`kind.isInputRejection`) and store faults.
-    public func adopt(temporaryFile path: String, source: String, asPatient: String? = nil) throws(StoreError) -> IngestOutcome {
+    ///
+    /// `retrieving`: the instance is one of a transfer that may break off (a retrieve). Its
+    /// study is marked partial in the same transaction that indexes it, so a process killed
+    /// mid-retrieve never leaves a study counted complete with instances missing; the caller
+    /// marks it complete (`markComplete`) once the archive's list is all held.
+    public func adopt(temporaryFile path: String, source: String, asPatient: String? = nil,
+                      retrieving: Bool = false) throws(StoreError) -> IngestOutcome {
         let staged: Staged
         do {
             staged = try stage(path: path)
@@ -38,7 +46,7 @@ extension StudyStore {
         if options.durable {
             do { try FileSystem.syncFile(path) } catch { unlink(path); throw error }
         }
-        let result = try commit([staged], source: source, asPatient: asPatient)
+        let result = try commit([staged], source: source, asPatient: asPatient, retrieving: retrieving)
         try enforceQuota(protecting: [staged.attributes.studyInstanceUID])
         return result.outcomes[0]
     }
@@ -208,14 +216,15 @@ extension StudyStore {
     /// Index complete files: in one transaction, insert the rows, move the files into place,
     /// flush the renames, then commit. A crash before the commit leaves files the index does
     /// not know (removed by the sweep), never rows without files.
-    func commit(_ staged: [Staged], source: String, asPatient: String?) throws(StoreError) -> CommitResult {
+    /// `retrieving`: the studies touched become (or stay) partial (see `adopt`).
+    func commit(_ staged: [Staged], source: String, asPatient: String?, retrieving: Bool = false) throws(StoreError) -> CommitResult {
         try asWriter { () throws(StoreError) -> CommitResult in
-            try commitHeld(staged, source: source, asPatient: asPatient)
+            try commitHeld(staged, source: source, asPatient: asPatient, retrieving: retrieving)
         }
     }
 
     /// `commit` for a caller that holds the writer lock.
-    func commitHeld(_ staged: [Staged], source: String, asPatient: String? = nil) throws(StoreError) -> CommitResult {
+    func commitHeld(_ staged: [Staged], source: String, asPatient: String? = nil, retrieving: Bool = false) throws(StoreError) -> CommitResult {
         do {
             let now = options.clock()
             var moved: [String] = []
@@ -254,11 +263,12 @@ extension StudyStore {
                                     original_patient_name, study_date, study_time, description, accession, study_id,
                                     referring_physician, institution, source, state, added_at, last_access,
                                     confidentiality_code)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'complete', ?, ?, ?)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                                 """, arguments: [a.studyInstanceUID, patient, a.patientID, a.issuerOfPatientID,
                                                  a.patientName, a.studyDate, a.studyTime, a.studyDescription,
                                                  a.accessionNumber, a.studyID, a.referringPhysician, a.institution,
-                                                 source, now, now, a.confidentialityCode])
+                                                 source, retrieving ? StudyState.partial.rawValue : StudyState.complete.rawValue,
+                                                 now, now, a.confidentialityCode])
                             if isNew { newPatientStudies.append((a.studyInstanceUID, patient, a)) }
                             result.newStudies.append(a.studyInstanceUID)
                         }
@@ -279,6 +289,14 @@ extension StudyStore {
                         result.outcomes.append(.imported(sopInstanceUID: a.sopInstanceUID, studyInstanceUID: a.studyInstanceUID))
                     }
                     try updateAggregates(db, series: touchedSeries, studies: touchedStudies, lastAccess: now)
+                    if retrieving {
+                        // A study that was complete and receives more is being filled: partial until
+                        // the retrieve says otherwise (new studies were inserted partial above).
+                        for uid in touchedStudies where !result.newStudies.contains(uid) {
+                            try db.execute(sql: "UPDATE studies SET state = 'partial' WHERE uid = ? AND state != 'partial'", arguments: [uid])
+                            if db.changesCount > 0 { result.restated.append(uid) }
+                        }
+                    }
                     for (study, patient, a) in newPatientStudies {
                         let candidates = try matchingPatients(db, excluding: patient, name: a.patientName,
                                                               birthDate: a.patientBirthDate, sex: a.patientSex)
@@ -302,7 +320,7 @@ extension StudyStore {
                     }
                     return result
                 }
-                for study in committed.newStudies { saveAnnotations(study) }
+                for study in committed.newStudies + committed.restated { saveAnnotations(study) }
                 return committed
             } catch {
                 // Nothing was indexed: remove what was moved or staged.

@@ -32,9 +32,11 @@ extension StudyStore {
         return FileSystem.processAlive(pid: pid, startTime: start)
     }
 
+    /// Temporary files, and staging folders (a retrieve's `StoreSink`), of processes that are gone.
     func removeDeadTemporaries() {
         for name in FileSystem.entries(layout.temporaryDirectory) where !Self.ownerAlive(name) {
-            unlink(layout.temporaryDirectory + "/" + name)
+            let path = layout.temporaryDirectory + "/" + name
+            if FileSystem.isDirectory(path) { FileSystem.removeTree(path) } else { unlink(path) }
         }
     }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import DICOMNetwork
 import NIOCore
 import StudyStore
@@ -11,15 +14,18 @@ public struct StoreSink: InstanceSink {
     /// Recorded as the studies' source (the archive's name).
     public let source: String
     let staging: DirectorySink
+    let stagingDirectory: StagingDirectory
 
     public init(store: StudyStore, source: String) throws(NetworkError) {
         self.store = store
         self.source = source
-        // The store's own temporary folder: files there are the store's to sweep if a process
-        // dies, and an adopted file leaves it at once.
-        let temp = store.makeTemporaryPath()
-        let dir = temp.lastIndex(of: "/").map { String(temp[..<$0]) } ?? temp
+        // A folder of its own inside the store's temporary folder, named as the store names
+        // this process's temporaries: other Sixray processes sharing the store leave it alone
+        // while we live (their start-up sweep removed the staged files of a running retrieve
+        // when they lay in tmp/ itself), and sweep it once we are gone.
+        let dir = store.makeTemporaryPath()
         staging = try DirectorySink(directory: dir, sourceAETitle: nil)
+        stagingDirectory = StagingDirectory(path: dir)
     }
 
     public func contains(sopInstanceUID: String) -> Bool {
@@ -30,6 +36,13 @@ public struct StoreSink: InstanceSink {
         let inner = try staging.begin(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID)
         return StoreInstanceWriter(inner: inner, store: store, source: source)
     }
+}
+
+/// Removes the (then empty) staging folder when the last copy of the sink goes.
+final class StagingDirectory: Sendable {
+    let path: String
+    init(path: String) { self.path = path }
+    deinit { rmdir(path) }
 }
 
 final class StoreInstanceWriter: InstanceWriter {
@@ -48,7 +61,9 @@ final class StoreInstanceWriter: InstanceWriter {
     func commit() throws(NetworkError) -> ReceivedInstance {
         var received = try inner.commit()
         do {
-            let outcome = try store.adopt(temporaryFile: received.location, source: source)
+            // Partial until the retrieve has everything the archive listed (the caller then marks
+            // it complete): a process killed mid-transfer leaves no study counted complete.
+            let outcome = try store.adopt(temporaryFile: received.location, source: source, retrieving: true)
             received.location = (try? store.instance(outcome.sopInstanceUID))??.path ?? received.location
             return received
         } catch {

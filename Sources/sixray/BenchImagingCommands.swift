@@ -5,6 +5,7 @@ import DICOMCore
 import Foundation
 import Imaging
 import SixrayBench
+import StudyStore
 import TerminalGraphics
 import Workstation
 
@@ -174,8 +175,25 @@ struct BenchTUI: ParsableCommand {
     @Option(help: "Frames (key presses) per protocol.") var frames = 300
     @Option(help: "Protocols to measure.") var protocols = "sixel,kitty,blocks"
     @Option(help: "Viewport size in pixels, WxH.") var viewport = "1000x1000"
+    @Option(help: ArgumentHelp("Scroll the first series of the first study in the worklist of this study store instead (e.g. a 5,000-slice study retrieved for the load test).",
+                               valueName: "dir"))
+    var root: String?
 
     func run() throws {
+        if let root {
+            let store = try StudyStore.open(root: root)
+            let size = parseSize(viewport) ?? (1000, 1000)
+            print("workstation scrolling the store \(root), viewport \(size.0)×\(size.1) px, \(frames) frames")
+            print("protocol   slices   first pass s   ms/slice   p50 ms   p99 ms   max ms   bytes/frame")
+            for name in protocols.split(separator: ",") {
+                guard let p = GraphicsProtocol(rawValue: String(name)) else { continue }
+                let r = try InteractionBenchmark.run(library: StoreLibrary(store: store), graphics: p, frames: frames, viewportPixels: size)
+                print(String(format: "%-8@ %8d %14.2f %10.3f %8.2f %8.2f %8.2f %13.0f", r.protocolName as NSString, r.slices, r.firstPassSeconds,
+                             r.firstPassSeconds * 1000 / Double(max(1, r.slices)), r.p50Milliseconds, r.p99Milliseconds,
+                             r.maxMilliseconds, r.meanBytesPerFrame))
+            }
+            return
+        }
         let dir = NSTemporaryDirectory() + "sixray-bench-tui-series"
         if access(dir + "/current/CT080.dcm", R_OK) != 0 {
             var demo = DemoStudies()

@@ -11,68 +11,26 @@ WADO-RS retrieve of a study and a series equal to the archive's copies (same tra
 equal data set, identical pixel bytes); an inline base URL; a bad token is a 401 in words with
 the token not printed; an unknown study is a 404 naming the URL.
 """
-import atexit, base64, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import base64, json, os, shutil, socket, subprocess, sys, time, urllib.request
 
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid, CTImageStorage, MRImageStorage
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, ORTHANC_DICOMWEB_PLUGIN as PLUGIN, free_port, wait_port
+
 SIXRAY = os.path.abspath(sys.argv[1])
-TMP = tempfile.mkdtemp(prefix="sixray-web-")
-os.chmod(TMP, 0o700)
-procs = []
-passed = failed = 0
-PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
-
-
-def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    shutil.rmtree(TMP, ignore_errors=True)
-
-
-atexit.register(cleanup)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"  ok   {name}")
-    else:
-        failed += 1
-        print(f"  FAIL {name}: {str(detail)[:600]}")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+H = Harness("sixray-web-")
+TMP = H.tmp
+procs = H.procs
+check = H.check
 
 
 def sixray(*args, timeout=120):
     return subprocess.run([SIXRAY, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "XDG_CONFIG_HOME": TMP + "/xdg", "SIXRAY_TEST_TOKEN": "wrong-token-XYZ"})
-
-
-def wait_port(port, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 if not os.path.exists(PLUGIN):
@@ -112,23 +70,10 @@ study_mr = studies["mr"][0]
 
 # ---------------------------------------------------------------- Orthanc + DICOMweb
 print("== Orthanc with DICOMweb")
-o_dicom, o_http = free_port(), free_port()
-cfg = {
-    "Name": "sixray-web", "StorageDirectory": TMP + "/orthanc/storage", "IndexDirectory": TMP + "/orthanc/index",
-    "DicomAet": "ORTHANC", "DicomPort": o_dicom, "HttpPort": o_http, "RemoteAccessAllowed": False,
-    "AuthenticationEnabled": True, "RegisteredUsers": {"sixray": "s3cret-pw"},
-    "DicomCheckCalledAet": True, "DicomCheckModalityHost": False, "DicomAlwaysAllowEcho": True,
-    "DicomAlwaysAllowFind": True, "DicomAlwaysAllowStore": True, "StorageCompression": False,
-    "Plugins": [PLUGIN], "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "StudiesMetadata": "Full"},
-}
-os.makedirs(TMP + "/orthanc")
-with open(TMP + "/orthanc/orthanc.json", "w") as f:
-    json.dump(cfg, f)
-orthanc_bin = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
-procs.append(subprocess.Popen([orthanc_bin, TMP + "/orthanc/orthanc.json"], stdout=subprocess.DEVNULL,
-                              stderr=open(TMP + "/orthanc/log", "w")))
-check("Orthanc starts with the DICOMweb plugin", wait_port(o_dicom) and wait_port(o_http))
-rest = f"http://127.0.0.1:{o_http}"
+orthanc = H.start_orthanc(dicomweb=True, users={"sixray": "s3cret-pw"}, extra={"DicomAlwaysAllowFind": True})
+o_dicom, o_http = orthanc.dicom_port, orthanc.http_port
+check("Orthanc starts with the DICOMweb plugin", orthanc.started)
+rest = orthanc.rest
 auth_header = "Basic " + base64.b64encode(b"sixray:s3cret-pw").decode()
 
 
@@ -438,5 +383,4 @@ bad = [u for u in kept if same_instance(f"{outc}/{u}.dcm", by_uid[u])]
 check("body cut short: the kept instances are whole", kept and not bad, bad)
 srv.shutdown()
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(H.finish("DICOMweb interop"))

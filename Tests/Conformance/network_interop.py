@@ -12,69 +12,28 @@ malformed PDUs against the listener, and DCMTK's storescu/echoscu/findscu agains
 `sixray listen`. Every retrieved instance is compared with the archive's copy: same
 transfer syntax, equal data set (pydicom), identical pixel bytes. Peers are stopped at exit.
 """
-import atexit, json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, shutil, socket, subprocess, sys, time, urllib.request
 
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid, CTImageStorage
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, free_port, wait_port
+
 SIXRAY = os.path.abspath(sys.argv[1])
 DATA = sys.argv[2:]
-TMP = tempfile.mkdtemp(prefix="sixray-net-")
-os.chmod(TMP, 0o700)
-procs = []
-passed = failed = 0
-
-
-def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    shutil.rmtree(TMP, ignore_errors=True)
-
-
-atexit.register(cleanup)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"  ok   {name}")
-    else:
-        failed += 1
-        print(f"  FAIL {name}: {detail}")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+H = Harness("sixray-net-")
+TMP = H.tmp
+procs = H.procs
+check = H.check
 
 
 def sixray(*args, timeout=120):
     r = subprocess.run([SIXRAY, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                        env={**os.environ, "XDG_CONFIG_HOME": TMP + "/xdg"})
     return r
-
-
-def wait_port(port, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def find_data(name):
@@ -170,23 +129,12 @@ def check_retrieved(name, out, expected_uids, reference):
 
 # ---------------------------------------------------------------- Orthanc
 print("== Orthanc")
-o_dicom, o_http, move_port = free_port(), free_port(), free_port()
-orthanc_cfg = {
-    "Name": "sixray-interop", "StorageDirectory": TMP + "/orthanc/storage", "IndexDirectory": TMP + "/orthanc/index",
-    "DicomAet": "ORTHANC", "DicomPort": o_dicom, "HttpPort": o_http, "RemoteAccessAllowed": False,
-    "AuthenticationEnabled": False, "DicomCheckCalledAet": True, "DicomCheckModalityHost": False,
-    "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "StorageCompression": False,
-    "DicomModalities": {"sixray": {"AET": "SIXRAY", "Host": "127.0.0.1", "Port": move_port,
-                                   "AllowGet": True, "AllowMove": True, "AllowFind": True, "AllowEcho": True, "AllowStore": True}},
-    "Plugins": [],
-}
-os.makedirs(TMP + "/orthanc")
-with open(TMP + "/orthanc/orthanc.json", "w") as f:
-    json.dump(orthanc_cfg, f)
-orthanc_bin = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
-procs.append(subprocess.Popen([orthanc_bin, TMP + "/orthanc/orthanc.json"], stdout=subprocess.DEVNULL, stderr=open(TMP + "/orthanc/log", "w")))
-check("Orthanc starts", wait_port(o_dicom) and wait_port(o_http))
-rest = f"http://127.0.0.1:{o_http}"
+move_port = free_port()
+orthanc = H.start_orthanc(modalities={"sixray": {"AET": "SIXRAY", "Host": "127.0.0.1", "Port": move_port, "AllowGet": True,
+                                                 "AllowMove": True, "AllowFind": True, "AllowEcho": True, "AllowStore": True}})
+o_dicom, o_http = orthanc.dicom_port, orthanc.http_port
+check("Orthanc starts", orthanc.started)
+rest = orthanc.rest
 
 
 def get_json(path):
@@ -528,5 +476,4 @@ check("connection refused: one-line error", r.returncode == 1 and "Connection re
 r = sixray("retrieve", "nosuchnode", "--study", "1.2.3")
 check("unknown node name: clear configuration error", r.returncode == 1 and "unknown node 'nosuchnode'" in r.stderr, r.stderr)
 
-print(f"network interop: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(H.finish("network interop"))

@@ -14,6 +14,12 @@
    indexed, `cache verify` is clean. Run with RLIMIT_FSIZE (always) and on a small tmpfs
    (when this process may mount one).
 5. Permissions: the store folder 0700, files 0600.
+6. SIGKILL in the middle of `sixray cache evict` (three rounds): verify clean, index and files
+   agree, no study left half removed.
+7. Two processes on one store: two imports of overlapping sets at once (each instance
+   imported once), evictions while `cache ls`/`info`/`stats` loop (every read succeeds,
+   no study is seen half evicted), and an eviction while the workstation (in tmux) has a
+   study open (that study is kept until the viewer quits).
 
 Prints one line per check and "N passed, N failed" last; exit 0 only when all pass.
 """
@@ -154,6 +160,138 @@ check(f"{reads} reader rounds during an import all succeeded", not bad, "; ".joi
 check("readers never saw the instance count go down", not went_down)
 check("the import beside the readers completed", writer.returncode == 0 and stats(root2)["instances"] == 3000,
       f"rc {writer.returncode}: {writer_err}")
+
+# 6. SIGKILL during eviction ----------------------------------------------------------------------
+def per_study_files(root):
+    """{study folder: number of .dcm files} under a store."""
+    out = {}
+    for d, _, names in os.walk(os.path.join(root, "sixray", "objects")):
+        n = sum(1 for x in names if x.endswith(".dcm"))
+        if n:
+            out[os.path.basename(d)] = n
+    return out
+
+
+root6 = os.path.join(work, "evict")
+r = run(root6, "import", big)
+full = stats(root6) or {}
+check("eviction drill: the store holds the 3000 instances", r.returncode == 0 and full.get("instances") == 3000, r.stderr)
+total_bytes = full.get("sizeBytes", 0)
+for round_, fraction in enumerate([0.7, 0.35, 0.0]):
+    before = len(store_files(root6)[0])
+    p = subprocess.Popen([sixray, "cache", "evict", "--to-size", str(int(total_bytes * fraction))], env=env_for(root6),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    # Kill once the folders are going (the index rows go first, in one transaction).
+    while time.time() < deadline and p.poll() is None and len(store_files(root6)[0]) > before - 60 * (round_ + 1):
+        time.sleep(0.002)
+    still_running = p.poll() is None
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(f"eviction SIGKILL round {round_ + 1}: killed while removing files", still_running, "eviction finished first")
+    v = run(root6, "cache", "verify")
+    check(f"eviction SIGKILL round {round_ + 1}: cache verify exits 0 after reopening", v.returncode == 0, v.stdout[-400:] + v.stderr)
+    s = stats(root6)
+    dcm, tmp = store_files(root6)
+    check(f"eviction SIGKILL round {round_ + 1}: index instances == files on disk",
+          s is not None and s["instances"] == len(dcm), f"index {s and s['instances']}, disk {len(dcm)}")
+    listed = json.loads(run(root6, "cache", "ls", "--json", "--limit", "1000").stdout or "[]")
+    counts = per_study_files(root6)
+    wrong = [st["studyInstanceUID"] for st in listed if st["instances"] != 100]
+    check(f"eviction SIGKILL round {round_ + 1}: every study left is whole (100 instances) and no folder is half gone",
+          not wrong and len(counts) == len(listed) and set(counts.values()) <= {100}, f"{wrong[:3]} {sorted(set(counts.values()))}")
+    check(f"eviction SIGKILL round {round_ + 1}: the eviction went on where it was killed (fewer files)", len(dcm) < before,
+          f"{before} → {len(dcm)}")
+
+# 7. Two Sixray processes on one store ----------------------------------------------------------------
+files_big = sorted(os.path.join(d, n) for d, _, ns in os.walk(big) for n in ns)
+root7 = os.path.join(work, "shared")
+a = subprocess.Popen([sixray, "import", "--json", *files_big[:2000]], env=env_for(root7), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+b = subprocess.Popen([sixray, "import", "--json", *files_big[1000:]], env=env_for(root7), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+(oa, ea), (ob, eb) = a.communicate(), b.communicate()
+ja = json.loads(oa) if oa.strip().startswith("{") else {}
+jb = json.loads(ob) if ob.strip().startswith("{") else {}
+check("two imports of overlapping sets at once both succeed", a.returncode == 0 and b.returncode == 0,
+      f"rc {a.returncode}/{b.returncode}: {ea[-200:]} {eb[-200:]}")
+check("two overlapping imports: each instance imported exactly once (3000), the overlap counted as duplicates (1000)",
+      ja.get("imported", 0) + jb.get("imported", 0) == 3000 and ja.get("duplicates", 0) + jb.get("duplicates", 0) == 1000,
+      f"imported {ja.get('imported')}+{jb.get('imported')}, duplicates {ja.get('duplicates')}+{jb.get('duplicates')}")
+s = stats(root7)
+dcm, tmp = store_files(root7)
+check("two overlapping imports: 3000 instances indexed and on disk, no temporary left",
+      s is not None and s["instances"] == 3000 == len(dcm) and tmp == [], f"{s and s['instances']} indexed, {len(dcm)} on disk, tmp {tmp[:2]}")
+v = run(root7, "cache", "verify")
+check("two overlapping imports: cache verify is clean", v.returncode == 0, v.stdout[-300:] + v.stderr)
+
+# Eviction while readers (cache ls, cache info, cache stats) loop: every read succeeds and a
+# study is either listed whole or not at all.
+listed = json.loads(run(root7, "cache", "ls", "--json", "--limit", "1000").stdout or "[]")
+uids = [st["studyInstanceUID"] for st in listed]
+stop = time.time() + 60
+evictor = subprocess.Popen(["bash", "-c", " && ".join(f"{sixray} cache evict {u}" for u in uids[:20])],
+                           env=env_for(root7), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+bad, rounds, partial_seen = [], 0, []
+while (evictor.poll() is None or rounds < 3) and time.time() < stop:
+    ls = run(root7, "cache", "ls", "--json", "--limit", "1000")
+    info = run(root7, "cache", "info", "--json", uids[-1])
+    st = run(root7, "cache", "stats", "--json")
+    for x in (ls, info, st):
+        if x.returncode != 0:
+            bad.append(x.stderr.strip()[:200])
+    try:
+        partial_seen += [r["studyInstanceUID"] for r in json.loads(ls.stdout) if r["instances"] != 100]
+        json.loads(info.stdout)
+        json.loads(st.stdout)
+    except (ValueError, KeyError) as e:
+        bad.append(f"unparsable output: {e}")
+    rounds += 1
+evictor.communicate()
+check(f"eviction of 20 studies beside {rounds} reader rounds: every read succeeded", not bad and evictor.returncode == 0,
+      "; ".join(bad[:3]) + f" evict rc {evictor.returncode}")
+check("readers never saw a study half evicted", not partial_seen, partial_seen[:3])
+s = stats(root7)
+check("after the evictions: 10 studies, 1000 instances, verify clean",
+      s is not None and s["studies"] == 10 and s["instances"] == 1000 and run(root7, "cache", "verify").returncode == 0, str(s))
+
+# A viewer holding a study open (the workstation in tmux) while another process evicts
+# everything: the open study is kept ("in use"), the rest goes; once the viewer quits, it goes too.
+if shutil.which("tmux"):
+    sock = f"sixray-faults-{os.getpid()}"
+    env_prefix = f"XDG_CACHE_HOME={root7} XDG_CONFIG_HOME={work}/config TERM=xterm-256color"
+    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws", "-x", "140", "-y", "40",
+                    f"{env_prefix} {sixray} --protocol blocks; echo EXIT=$?; sleep 30"], check=False)
+
+    def pane():
+        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "ws"], capture_output=True, text=True).stdout
+
+    def settle(cond, seconds=20):
+        end = time.time() + seconds
+        while time.time() < end:
+            if cond():
+                return True
+            time.sleep(0.2)
+        return False
+
+    check("viewer: the workstation lists the store", settle(lambda: "SYNTH" in pane() or "10 studies" in pane()), pane()[-600:])
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter"], check=False)
+    time.sleep(1)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter"], check=False)
+    in_use = settle(lambda: (stats(root7) or {}).get("studiesInUse") == 1)
+    check("viewer: opening a study leases it (studiesInUse 1)", in_use, str(stats(root7)) + pane()[-400:])
+    ev = run(root7, "cache", "evict", "--to-size", "0")
+    s = stats(root7)
+    check("viewer: eviction of everything keeps the study open in the viewer, removes the other 9",
+          ev.returncode == 0 and s is not None and s["studies"] == 1 and s["instances"] == 100, ev.stdout + ev.stderr + str(s))
+    check("viewer: verify clean beside the open viewer", run(root7, "cache", "verify").returncode == 0)
+    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "C-c"], check=False)
+    check("viewer: quits cleanly", settle(lambda: "EXIT=0" in pane(), 10), pane()[-400:])
+    subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+    ev = run(root7, "cache", "evict", "--to-size", "0")
+    s = stats(root7)
+    check("viewer gone: the study it held is evicted now", s is not None and s["studies"] == 0 and s["studiesInUse"] == 0,
+          ev.stdout + str(s))
+else:
+    print("skip  viewer during eviction (tmux not installed)")
 
 # 3. Damaged index -----------------------------------------------------------------------------
 run(root2, "cache", "pin", "A0")

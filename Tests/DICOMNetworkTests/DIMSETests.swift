@@ -53,8 +53,30 @@ struct DIMSETests {
         #expect(err([8, 0, 0x16, 0, 2, 0, 0, 0, 1, 2]).contains("(0008,0016); only group 0000"))
         #expect(err([0, 0, 0, 1, 50, 0, 0, 0, 1, 2]).contains("(0000,0100) declares length 50"))
         #expect(err([0, 0, 0x10, 1, 2, 0, 0, 0, 1, 0]).contains("no Command Field"))
+        // A foreign group after group 0000 is skipped (see below), but group 0000 may not follow it,
+        // and its length is still checked.
+        #expect(err([0, 0, 0, 1, 2, 0, 0, 0, 0x10, 0x80, 8, 0, 0x58, 0, 2, 0, 0, 0, 0x31, 0, 0, 0, 0, 8, 2, 0, 0, 0, 1, 1])
+            .contains("(0000,0800); only group 0000"))
+        #expect(err([0, 0, 0, 1, 2, 0, 0, 0, 0x10, 0x80, 8, 0, 0x58, 0, 9, 0, 0, 0, 0x31, 0]).contains("(0008,0058); only group 0000"))
         #expect(err([0, 0, 0, 1, 2, 0, 0, 0, 0x99, 0]).contains("unsupported Command Field 0x0099"))
         #expect(err([0, 0, 0, 1, 4, 0, 0, 0, 1, 0, 0, 0]).contains("(0000,0100) has 4 bytes"))
+    }
+
+    /// Seen on the wire from Orthanc 1.10 during a C-GET whose C-STORE sub-operation failed:
+    /// the pending C-GET-RSP's command set ends with (0008,0000) and (0008,0058).
+    @Test("a pending C-GET-RSP with Failed SOP Instance UID List in its command set (Orthanc) decodes")
+    func orthancFailedListInCommand() throws {
+        var rsp = DIMSECommand(.cGetRSP)
+        rsp.affectedSOPClassUID = "1.2.840.10008.5.1.4.1.2.2.3"
+        rsp.messageIDBeingRespondedTo = 1
+        rsp.status = DIMSEStatus(0xFF00)
+        var raw = rsp.encoded()
+        let uid = Array("1.2.3.4".utf8) + [0]
+        raw.writeBytes([8, 0, 0, 0, 4, 0, 0, 0] + [UInt8(8 + uid.count), 0, 0, 0])
+        raw.writeBytes([8, 0, 0x58, 0, UInt8(uid.count), 0, 0, 0] + uid)
+        let decoded = try DIMSECommand.decode(raw)
+        #expect(decoded == rsp)
+        #expect(decoded.status?.isPending == true)
     }
 
     @Test("status categories (PS3.7 Annex C)")

@@ -124,6 +124,64 @@ struct StudyStoreFaultTests {
         #expect(FileSystem.entries(tmp.store).contains { $0.hasPrefix("index.sqlite.damaged-") })
     }
 
+    /// A retrieve killed after some instances arrived must not leave the study counted
+    /// complete (the sweep only notices missing files, not instances never received).
+    @Test("instances adopted by a retrieve leave their study partial until markComplete, even in a reopened store")
+    func retrieveStartsPartial() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        do {
+            let store = try StudyStore.open(root: tmp.store, options: options())
+            var i = instance(study: "2.25.7")
+            for k in 1...2 {
+                i.sopInstanceUID = "2.25.7.1.\(k)"
+                let temp = store.makeTemporaryPath()
+                try writeBytes(try i.encode(), to: temp)
+                _ = try store.adopt(temporaryFile: temp, source: "PACS", retrieving: true)
+                #expect(try store.study("2.25.7")?.state == .partial)
+            }
+            // The process "dies" here: no markComplete.
+        }
+        let store = try StudyStore.open(root: tmp.store, options: options())
+        let s = try #require(try store.study("2.25.7"))
+        #expect(s.state == .partial && s.instanceCount == 2)
+        try store.markComplete(study: "2.25.7")
+        #expect(try store.study("2.25.7")?.state == .complete)
+        // A complete study that receives another instance from a retrieve is partial again.
+        var more = instance(study: "2.25.7")
+        more.sopInstanceUID = "2.25.7.1.3"
+        let temp = store.makeTemporaryPath()
+        try writeBytes(try more.encode(), to: temp)
+        _ = try store.adopt(temporaryFile: temp, source: "PACS", retrieving: true)
+        #expect(try store.study("2.25.7")?.state == .partial)
+        // study.json follows, so a rebuilt index keeps the state.
+        let json = readAll(tmp.store + "/" + StoreLayout.studyDirectory(studyUID: "2.25.7") + "/study.json") ?? []
+        #expect(String(decoding: json, as: UTF8.self).contains("\"state\" : \"partial\""))
+        // An import is not a transfer that may break off: its new study is complete.
+        _ = try writeStudy(instance(study: "2.25.8"), count: 2, to: tmp.inputs)
+        _ = store.importFiles([tmp.inputs])
+        #expect(try store.study("2.25.8")?.state == .complete)
+    }
+
+    /// A retrieve stages its files in a folder under tmp/ (StoreSink); another process opening
+    /// the store (an import during the retrieve) swept them away when they lay in tmp/ itself.
+    @Test("the start-up sweep keeps a live process's staging folder and removes a dead one's")
+    func stagingFolders() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let store = try StudyStore.open(root: tmp.store, options: options())
+        let live = store.makeTemporaryPath()
+        try FileSystem.makePrivateDirectory(live)
+        try writeBytes([1, 2, 3], to: live + "/1.2.3.dcm")
+        let dead = tmp.store + "/tmp/999999-1-7.part"
+        try FileSystem.makePrivateDirectory(dead)
+        try writeBytes([4, 5, 6], to: dead + "/.partial-999999-1.2.4.dcm")
+        _ = try StudyStore.open(root: tmp.store, options: options())
+        #expect(FileSystem.exists(live + "/1.2.3.dcm"))
+        #expect(!FileSystem.exists(dead))
+        #expect(try store.verify(repair: false).problems.isEmpty)
+    }
+
     @Test("readers see consistent snapshots while a writer imports")
     func concurrentReaders() async throws {
         let tmp = TemporaryDirectory()

@@ -19,6 +19,10 @@ public enum InteractionBenchmark {
         public var meanTextCellsPerFrame: Double
         public var fullRedraws: Int
         public var viewportPixels: (width: Int, height: Int)
+        /// Slices in the series and the time of the first pass through all of them (each
+        /// slice read from disk, decoded, rendered and written once: the cold scroll).
+        public var slices = 0
+        public var firstPassSeconds = 0.0
     }
 
     /// Scrolls `frames` slices through the first series of the first study of `library` in a
@@ -54,7 +58,9 @@ public enum InteractionBenchmark {
             throw WorkstationError("the benchmark needs a study whose first series has several slices")
         }
         // Warm the slice cache once (decoding from the store is measured by `bench decode`).
+        let firstPass = monotonicSeconds()
         for _ in 0..<count { app.handle(.down); app.draw() }
+        let firstPassSeconds = monotonicSeconds() - firstPass
         app.handle(.home)
         app.draw()
         var times: [Double] = []
@@ -82,6 +88,6 @@ public enum InteractionBenchmark {
         return Result(protocolName: graphics.rawValue, frames: frames, p50Milliseconds: pct(0.5), p99Milliseconds: pct(0.99),
                       maxMilliseconds: sorted.last ?? 0, meanBytesPerFrame: bytes.reduce(0, +) / Double(max(1, bytes.count)),
                       meanTextCellsPerFrame: cells.reduce(0, +) / Double(max(1, cells.count)), fullRedraws: full,
-                      viewportPixels: viewportPixels)
+                      viewportPixels: viewportPixels, slices: count, firstPassSeconds: firstPassSeconds)
     }
 }
