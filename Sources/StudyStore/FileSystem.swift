@@ -16,7 +16,9 @@ enum FileSystem {
         return StoreError(.io(text), path: path)
     }
 
-    /// mkdir -p; directories the call creates get 0700, the leaf is set to 0700 as well.
+    /// mkdir -p; directories the call creates get 0700, and the leaf is set to 0700 when it
+    /// already exists (the store's own folders). Existing ancestors are never touched: a store
+    /// made at /tmp/x must not take /tmp (or the user's home) private with it.
     static func makePrivateDirectory(_ path: String) throws(StoreError) {
         var st = stat()
         if stat(path, &st) == 0 {
@@ -26,9 +28,18 @@ enum FileSystem {
             if st.st_mode & 0o777 != 0o700, st.st_uid == getuid() { chmod(path, 0o700) }
             return
         }
+        try createMissingDirectories(path)
+    }
+
+    /// Creates `path` and its missing ancestors with mode 0700; leaves existing ones alone.
+    private static func createMissingDirectories(_ path: String) throws(StoreError) {
+        if isDirectory(path) { return }
         let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !parent.isEmpty, parent != path { try makePrivateDirectory(parent) }
-        if mkdir(path, 0o700) != 0, errno != EEXIST { throw error("cannot create directory", path: path) }
+        if !parent.isEmpty, parent != path { try createMissingDirectories(parent) }
+        if mkdir(path, 0o700) != 0 {
+            guard errno == EEXIST else { throw error("cannot create directory", path: path) }
+            return
+        }
         chmod(path, 0o700)
     }
 

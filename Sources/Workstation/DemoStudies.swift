@@ -243,12 +243,14 @@ func format3(_ n: Int) -> String {
 
 func padded(_ b: [UInt8], _ vr: VR) -> [UInt8] { b.count & 1 == 0 ? b : b + [vr.paddingByte] }
 
-/// mkdir -p with mode 0700 for the leaf; an existing directory gets 0700 too.
-public func makePrivateDirectory(_ path: String) throws(DICOMError) {
+/// mkdir -p with mode 0700 for what it creates. An existing leaf gets 0700 too when
+/// `tightenExisting` (Sixray's own folders, e.g. the demo); a folder the user named for output
+/// is left as it is. Existing ancestors are never changed.
+public func makePrivateDirectory(_ path: String, tightenExisting: Bool = true) throws(DICOMError) {
     var st = stat()
     if stat(path, &st) == 0 {
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw DICOMError(.write("\(path) exists and is not a directory")) }
-        chmod(path, 0o700)
+        if tightenExisting { chmod(path, 0o700) }
         return
     }
     let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")

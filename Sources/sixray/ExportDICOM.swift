@@ -36,7 +36,7 @@ extension Export {
         // Files named by path inside the store: a confidential study needs --show-confidential.
         // (Studies named by UID were checked, and their access recorded, by storedInstances.)
         try auditStoredFileAccess(byPath, event: nil, showConfidential: showConfidential)
-        do { try makePrivateDirectory(outDir) } catch {
+        do { try makePrivateDirectory(outDir, tightenExisting: false) } catch {
             Output.error("export: \(error)")
             throw ExitCode(1)
         }

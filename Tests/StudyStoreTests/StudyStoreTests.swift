@@ -8,6 +8,25 @@ import Glibc
 
 @Suite("StudyStore: import, index and queries")
 struct StudyStoreImportTests {
+    @Test("a new store's folders are private, and the folders around it keep their modes")
+    func existingAncestorsKeepTheirMode() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        // A shared parent (like /tmp, 1777) and a missing intermediate folder.
+        chmod(tmp.path, 0o1777)
+        let root = tmp.path + "/missing/store"
+        try FileSystem.makePrivateDirectory(root)
+        var st = stat()
+        #expect(stat(tmp.path, &st) == 0 && st.st_mode & 0o7777 == 0o1777)
+        #expect(FileSystem.mode(tmp.path + "/missing") == 0o700)
+        #expect(FileSystem.mode(root) == 0o700)
+        // The store's own existing folder is tightened.
+        chmod(root, 0o755)
+        try FileSystem.makePrivateDirectory(root)
+        #expect(FileSystem.mode(root) == 0o700)
+        #expect(stat(tmp.path, &st) == 0 && st.st_mode & 0o7777 == 0o1777)
+    }
+
     @Test("importing a folder indexes every instance, files are byte-identical, private, and counted")
     func importFolder() throws {
         let tmp = TemporaryDirectory()
