@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DICOMCore
+@_exported import DICOMwebCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -102,11 +103,48 @@ func escapePath(_ s: String) -> String {
     s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
 }
 
-/// One part of a WADO-RS multipart response: its headers and its complete content.
+/// One part of a WADO-RS multipart response: its headers and its complete content (used
+/// where parts are small: frames, rendered images).
 public struct WADOPart: Sendable {
     public var headers: [String: String]
     public var bytes: [UInt8]
     public var contentType: String { headers["content-type"] ?? "application/dicom" }
+}
+
+/// Receives a WADO-RS multipart body as it streams in (PS3.18 §8.6.1.2): each part's
+/// headers, its content in chunks, its end. Chunks are slices of the network buffers, valid
+/// only during the call: a handler writes them on (to a file) and keeps nothing, so a
+/// retrieve holds one chunk of a part in memory, never a whole instance.
+public protocol WADOPartHandler: AnyObject {
+    func partBegin(headers: [String: String]) throws(DICOMwebError)
+    func partBody(_ bytes: UnsafeRawBufferPointer) throws(DICOMwebError)
+    /// The part's content is complete (its closing delimiter arrived).
+    func partEnd() throws(DICOMwebError)
+    /// The body broke off inside the part, or a handler call threw: drop what it got of it.
+    func partAbandoned()
+}
+
+/// Collects whole parts in memory: for small responses only (frames, rendered images).
+public final class CollectingPartHandler: WADOPartHandler {
+    public private(set) var parts: [WADOPart] = []
+    private var current: WADOPart?
+    /// Parts larger than this are refused rather than held.
+    public let maxPartBytes: Int
+
+    public init(maxPartBytes: Int = 256 << 20) { self.maxPartBytes = maxPartBytes }
+
+    public func partBegin(headers: [String: String]) throws(DICOMwebError) { current = WADOPart(headers: headers, bytes: []) }
+    public func partBody(_ bytes: UnsafeRawBufferPointer) throws(DICOMwebError) {
+        guard (current?.bytes.count ?? 0) + bytes.count <= maxPartBytes else {
+            throw DICOMwebError(.instance, "part \(parts.count + 1) is larger than \(maxPartBytes >> 20) MiB")
+        }
+        current?.bytes.append(contentsOf: bytes)
+    }
+    public func partEnd() throws(DICOMwebError) {
+        if let c = current { parts.append(c) }
+        current = nil
+    }
+    public func partAbandoned() { current = nil }
 }
 
 /// What a retrieve got: parts handed on, and the error that ended it early, if any (the
@@ -297,13 +335,13 @@ public final class DICOMwebClient: Sendable {
     }
 
     /// Retrieve instances as `multipart/related; type="application/dicom"` (PS3.18 §10.4),
-    /// asking for `transferSyntax` ("*": whatever the archive stores, PS3.18 §8.7.3.5.2).
-    /// The body is parsed as it streams in; each part is handed to `onPart` as soon as it is
-    /// complete, so only one instance is in memory at a time. An error after some parts
-    /// leaves those parts delivered and is returned in the result.
+    /// asking for `transferSyntax` ("*": whatever the archive stores, PS3.18 §8.7.3.5.2), or
+    /// frames of one instance as `application/octet-stream` parts (PS3.18 §10.4.1.1.4).
+    /// The body is parsed as it streams in and handed to `handler` chunk by chunk (see
+    /// `WADOPartHandler`). An error ends the retrieve: the parts already ended stay delivered,
+    /// the one in progress is abandoned, and the error is returned in the result.
     public func retrieve(study: String, series: String? = nil, instance: String? = nil, frames: [Int]? = nil,
-                         transferSyntax: String = "*",
-                         onPart: (WADOPart) async throws -> Void) async -> WADOResult {
+                         transferSyntax: String = "*", into handler: some WADOPartHandler) async -> WADOResult {
         var url = resourceURL(study: study, series: series, instance: instance)
         var accept = "multipart/related; type=\"application/dicom\"; transfer-syntax=\(transferSyntax)"
         if let frames, instance != nil {
@@ -311,6 +349,7 @@ public final class DICOMwebClient: Sendable {
             accept = "multipart/related; type=\"application/octet-stream\"; transfer-syntax=\(transferSyntax)"
         }
         var result = WADOResult()
+        var inPart = false
         do throws(DICOMwebError) {
             let response = try await send({ request(url, accept: accept) }, url: url, deadline: 24 * 3600)
             let (type, params) = parseMediaType(response.headers.first(name: "Content-Type") ?? "")
@@ -318,27 +357,29 @@ public final class DICOMwebClient: Sendable {
                 throw DICOMwebError(.multipart, "expected a multipart/related response, got '\(type)'" + (type.hasPrefix("multipart") ? " without a boundary" : ""), url: url)
             }
             var parser = try MultipartParser(boundary: boundary)
-            var headers: [String: String] = [:]
-            var current: [UInt8] = []
             do {
                 for try await chunk in response.body {
-                    let events: [MultipartParser.Event]
-                    do { events = try chunk.withUnsafeReadableBytes { raw throws(DICOMwebError) in try parser.feed(raw) } } catch {
-                        throw DICOMwebError(.multipart, error.message, url: url)
-                    }
-                    for e in events {
-                        switch e {
-                        case .partBegin(let h): headers = h; current.removeAll(keepingCapacity: true)
-                        case .body(let b): current += b
-                        case .partEnd:
-                            result.parts += 1
-                            result.bytes += current.count
-                            do { try await onPart(WADOPart(headers: headers, bytes: current)) } catch let e as DICOMwebError {
-                                throw e
-                            } catch {
-                                throw DICOMwebError(.instance, "part \(result.parts): \(error)", url: url)
+                    var failure: DICOMwebError?
+                    chunk.withUnsafeReadableBytes { raw in
+                        do throws(DICOMwebError) {
+                            try parser.feed(raw) { piece throws(DICOMwebError) in
+                                switch piece {
+                                case .partBegin(let headers):
+                                    inPart = true
+                                    try handler.partBegin(headers: headers)
+                                case .body(let bytes):
+                                    result.bytes += bytes.count
+                                    try handler.partBody(bytes)
+                                case .partEnd:
+                                    try handler.partEnd()
+                                    inPart = false
+                                    result.parts += 1
+                                }
                             }
-                        }
+                        } catch { failure = error }
+                    }
+                    if let failure {
+                        throw failure.url == nil ? DICOMwebError(failure.kind, failure.message + " (after \(result.parts) complete parts)", url: url) : failure
                     }
                 }
             } catch let e as DICOMwebError {
@@ -348,9 +389,21 @@ public final class DICOMwebClient: Sendable {
             }
             do { try parser.finish() } catch { throw DICOMwebError(.multipart, error.message + " (after \(result.parts) complete parts)", url: url) }
         } catch {
+            if inPart { handler.partAbandoned() }
             result.error = error
         }
         return result
+    }
+
+    /// Frames of one instance (PS3.18 §10.4.1.1.4), 1-based, each part collected whole (a
+    /// frame is at most a few MiB), in the archive's transfer syntax unless one is asked for.
+    public func frames(study: String, series: String, instance: String, numbers: [Int],
+                       transferSyntax: String = "*") async throws(DICOMwebError) -> [WADOPart] {
+        let collector = CollectingPartHandler()
+        let r = await retrieve(study: study, series: series, instance: instance, frames: numbers,
+                               transferSyntax: transferSyntax, into: collector)
+        if let e = r.error { throw e }
+        return collector.parts
     }
 
     /// Study, series or instance metadata (PS3.18 §10.4.1.1.2) as data sets without bulk data.
@@ -364,11 +417,14 @@ public final class DICOMwebClient: Sendable {
         return try DICOMJSONReader.dataSets(Array(buffer: body), url: url)
     }
 
-    /// A rendered image (PS3.18 §10.4.1.1.3), e.g. a JPEG thumbnail of one instance.
-    public func rendered(study: String, series: String, instance: String, accept: String = "image/jpeg") async throws(DICOMwebError) -> [UInt8] {
+    /// A rendered image (PS3.18 §10.4.1.1.3), e.g. a JPEG thumbnail of one instance, with the
+    /// media type the server chose.
+    public func rendered(study: String, series: String, instance: String,
+                         accept: String = "image/jpeg") async throws(DICOMwebError) -> (contentType: String, bytes: [UInt8]) {
         let url = resourceURL(study: study, series: series, instance: instance) + "/rendered"
         let response = try await send({ request(url, accept: accept) }, url: url)
-        do { return Array(buffer: try await response.body.collect(upTo: 64 << 20)) } catch {
+        let type = response.headers.first(name: "Content-Type") ?? accept
+        do { return (type, Array(buffer: try await response.body.collect(upTo: 64 << 20))) } catch {
             throw DICOMwebError(.transport, "reading the response: \(describe(error))", url: url)
         }
     }

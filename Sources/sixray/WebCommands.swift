@@ -50,11 +50,12 @@ extension Query {
 }
 
 extension Retrieve {
-    func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String) throws {
+    func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String,
+                     concurrency: Int) throws {
         let client = try webClient(a)
         let tty = stderrIsTTY
         let report = try runBlocking {
-            await retrieveDICOMweb(client: client, study: study, series: series, sink: sink) { n in
+            await retrieveDICOMweb(client: client, study: study, series: series, sink: sink, concurrency: concurrency) { n in
                 if tty { Output.write("\rreceived \(n)   ", to: 2) }
             }
         }
@@ -80,6 +81,74 @@ extension Retrieve {
             if !report.missing.isEmpty { why.append("\(report.missing.count) instances missing") }
             Output.error("retrieve incomplete: " + why.joined(separator: "; "))
             throw ExitCode(report.received.isEmpty && report.skipped == 0 ? 1 : 2)
+        }
+    }
+}
+
+extension Retrieve {
+    /// WADO-RS metadata, frames and rendered images (PS3.18 §10.4.1.1.2–4) of a study, series
+    /// or instance: metadata as DICOM JSON on stdout; frames and rendered images as files in
+    /// --out (0700), named `<SOPInstanceUID>.frame-<N>.<ext>` and `<SOPInstanceUID>.rendered.<ext>` (0600).
+    func webResources(_ a: ArchiveConfig.Archive) throws {
+        if instance != nil && series == nil { throw ValidationError("--instance needs --series (WADO-RS addresses an instance within its series)") }
+        let needsInstance = frames != nil || rendered != nil
+        guard !needsInstance || instance != nil else { throw ValidationError("--frames and --rendered need --series and --instance") }
+        guard metadata || needsInstance else { throw ValidationError("--instance is for --metadata, --frames or --rendered") }
+        var frameNumbers: [Int] = []
+        if let frames {
+            frameNumbers = frames.split(separator: ",").compactMap { Int(String($0).filter { $0 != " " }) }
+            guard !frameNumbers.isEmpty, frameNumbers.count == frames.split(separator: ",").count, frameNumbers.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--frames takes 1-based frame numbers separated by commas, e.g. 1,2,5")
+            }
+        }
+        var accept: String?
+        if let rendered {
+            switch rendered.lowercased() {
+            case "jpeg", "jpg": accept = "image/jpeg"
+            case "png": accept = "image/png"
+            default: throw ValidationError("--rendered takes jpeg or png")
+            }
+        }
+        if needsInstance && out == nil { throw ValidationError("--frames and --rendered write files: give --out DIR") }
+        let client = try webClient(a)
+        let (study, series, instance) = (self.study, self.series, self.instance)
+        if metadata {
+            let sets = try runBlocking { try await client.metadata(study: study, series: series, instance: instance) }
+            let encoder = DICOMJSONEncoder(bulkData: .inline, indent: 2)
+            Output.write("[\n" + sets.map { encoder.encode($0) }.joined(separator: ",\n") + "\n]\n")
+        }
+        guard let out, let series, let instance else { return }
+        _ = try DirectorySink(directory: out)  // creates DIR 0700, refuses a file in the way
+        guard let name = DirectorySink.fileName(for: instance) else { throw ValidationError("--instance '\(instance.prefix(80))' is not a UID") }
+        let base = out + "/" + name.dropLast(4)
+        if !frameNumbers.isEmpty {
+            let numbers = frameNumbers
+            let parts = try runBlocking { try await client.frames(study: study, series: series, instance: instance, numbers: numbers) }
+            guard parts.count == numbers.count else {
+                throw DICOMwebError(.multipart, "asked for \(numbers.count) frames, got \(parts.count) parts", url: client.resourceURL(study: study, series: series, instance: instance))
+            }
+            for (n, part) in zip(numbers, parts) {
+                let path = base + ".frame-\(n)." + fileExtension(part.contentType)
+                try writeFileAtomically(part.bytes, to: path)
+                Output.write("\(path) (\(part.bytes.count) bytes, \(part.contentType))\n")
+            }
+        }
+        if let accept {
+            let image = try runBlocking { try await client.rendered(study: study, series: series, instance: instance, accept: accept) }
+            let path = base + ".rendered." + fileExtension(image.contentType)
+            try writeFileAtomically(image.bytes, to: path)
+            Output.write("\(path) (\(image.bytes.count) bytes, \(image.contentType))\n")
+        }
+    }
+
+    func fileExtension(_ contentType: String) -> String {
+        switch parseMediaType(contentType).type {
+        case "image/jpeg": return "jpg"
+        case "image/png": return "png"
+        case "image/jp2", "image/jpx": return "jp2"
+        case "image/jls": return "jls"
+        case "image/gif": return "gif"
+        default: return "raw"
         }
     }
 }
