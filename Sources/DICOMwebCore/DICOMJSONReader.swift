@@ -28,10 +28,14 @@ public enum DICOMJSONReader {
         return out
     }
 
+    /// JSON true/false. (`v is Bool` will not do: on Linux an NSNumber 0 or 1 also casts to
+    /// Bool, which made PixelRepresentation 0/1 "not a number".)
+    static func isBoolean(_ n: NSNumber) -> Bool { n.objCType.pointee == CChar(UInt8(ascii: "c")) }
+
     static func typeName(_ v: Any) -> String {
         switch v {
         case is String: return "a string"
-        case is NSNumber: return "a number"
+        case let n as NSNumber: return isBoolean(n) ? "a boolean" : "a number"
         case is [Any]: return "an array"
         case is [String: Any]: return "an object"
         case is NSNull: return "null"
@@ -95,7 +99,7 @@ public enum DICOMJSONReader {
 
     static func encode(_ list: [Any], vr: VR, at where_: String, url: String?) throws(DICOMwebError) -> [UInt8] {
         func number(_ v: Any, _ i: Int) throws(DICOMwebError) -> Double {
-            if let n = v as? NSNumber, !(v is Bool) { return n.doubleValue }
+            if let n = v as? NSNumber, !isBoolean(n) { return n.doubleValue }
             if let s = v as? String, let d = Double(s) { return d }
             throw DICOMwebError(.json, "\(where_) Value[\(i)]: expected a number for VR \(vr.rawValue), got \(typeName(v))", url: url)
         }
@@ -133,7 +137,7 @@ public enum DICOMJSONReader {
                 switch v {
                 case is NSNull: strings.append("")
                 case let s as String: strings.append(s)
-                case let n as NSNumber where vr == .IS || vr == .DS:
+                case let n as NSNumber where (vr == .IS || vr == .DS) && !isBoolean(n):
                     let d = n.doubleValue
                     strings.append(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))
                 case let o as [String: Any] where vr == .PN:

@@ -300,6 +300,9 @@ for si, se in enumerate(m_series):
         by_uid[ds.SOPInstanceUID] = f"{msrc}/{si}-{i}.dcm"
 r = sixray("send", "web", msrc)
 check("STOW-RS: a four-series study sent", r.returncode == 0, r.stderr)
+for iid in json.loads(get("/instances")):
+    if iid not in orthanc_ids.values():
+        orthanc_ids[json.loads(get(f"/instances/{iid}/simplified-tags"))["SOPInstanceUID"]] = iid
 outm = TMP + "/wado-parallel"
 r = sixray("retrieve", "web", "--study", study_m, "--concurrency", "3", "--out", outm)
 filesm = sorted(f[:-4] for f in os.listdir(outm) if f.endswith(".dcm")) if os.path.isdir(outm) else []

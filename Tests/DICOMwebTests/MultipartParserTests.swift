@@ -172,6 +172,24 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
         #expect(throws: DICOMwebError.self) { _ = try DICOMJSONReader.dataSets(Array(text.utf8), url: "http://h/x") }
     }
 
+    /// 0 and 1 are numbers (on Linux an NSNumber 0/1 also casts to Bool; Orthanc's metadata
+    /// for PixelRepresentation 1 was refused before); JSON true/false are not.
+    @Test func zeroAndOneAreNumbersBooleansAreNot() throws {
+        let ds = try DICOMJSONReader.dataSets(Array("""
+            [{"00280103": {"vr": "US", "Value": [1]}, "00280102": {"vr": "US", "Value": [0]},
+              "00201208": {"vr": "IS", "Value": [1]}, "00281053": {"vr": "DS", "Value": [0]}}]
+            """.utf8))
+        #expect(ds.first?.int(Tag(0x0028, 0x0103)) == 1)
+        #expect(ds.first?.int(Tag(0x0028, 0x0102)) == 0)
+        #expect(ds.first?.string(Tag(0x0020, 0x1208)) == "1")
+        #expect(ds.first?.string(Tag(0x0028, 0x1053)) == "0")
+        #expect {
+            _ = try DICOMJSONReader.dataSets(Array(#"[{"00280103": {"vr": "US", "Value": [true]}}]"#.utf8))
+        } throws: { e in
+            (e as? DICOMwebError)?.message.contains("got a boolean") ?? false
+        }
+    }
+
     @Test func emptyBodyIsNoMatches() throws {
         #expect(try DICOMJSONReader.dataSets(Array(" \n".utf8)).isEmpty)
     }
