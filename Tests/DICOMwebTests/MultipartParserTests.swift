@@ -335,3 +335,22 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
         #expect(p.maxHeldBytes <= 65536 + 100, "parser held \(p.maxHeldBytes) bytes")
     }
 }
+
+@Suite struct DelimiterSearchTests {
+    /// Boyer–Moore–Horspool finds the same first match as the plain memchr/memcmp search.
+    @Test(arguments: ["b0undary", "XyZ", "sixray-0123456789", "aaaa", "--", "r"])
+    func horspoolAgreesWithThePlainSearch(boundary: String) {
+        let needle: [UInt8] = [13, 10, 45, 45] + Array(boundary.utf8)
+        let pattern = DelimiterPattern(needle)
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [13, 10, 45] + Array(boundary.utf8) + [0, 255]
+        for _ in 0..<2000 {
+            var hay = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? 0 }
+            if Bool.random(using: &rng) { hay.insert(contentsOf: needle, at: Int.random(in: 0...hay.count, using: &rng)) }
+            let a = hay.withUnsafeBytes { pattern.firstIndex(in: $0, from: 0) }
+            let b = hay.withUnsafeBytes { findBytes(needle, in: $0, from: 0) }
+            #expect(a == b, "\(hay)")
+            if a != b { return }
+        }
+    }
+}
