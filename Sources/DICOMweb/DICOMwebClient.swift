@@ -153,6 +153,12 @@ public struct WADOResult: Sendable {
     public var parts = 0
     public var bytes = 0
     public var error: DICOMwebError?
+
+    public init(parts: Int = 0, bytes: Int = 0, error: DICOMwebError? = nil) {
+        self.parts = parts
+        self.bytes = bytes
+        self.error = error
+    }
 }
 
 /// STOW-RS outcome (PS3.18 §10.5.3): instances the server stored and those it refused.
@@ -348,51 +354,46 @@ public final class DICOMwebClient: Sendable {
             url += "/frames/" + frames.map(String.init).joined(separator: ",")
             accept = "multipart/related; type=\"application/octet-stream\"; transfer-syntax=\(transferSyntax)"
         }
-        var result = WADOResult()
-        var inPart = false
-        do throws(DICOMwebError) {
-            let response = try await send({ request(url, accept: accept) }, url: url, deadline: 24 * 3600)
-            let (type, params) = parseMediaType(response.headers.first(name: "Content-Type") ?? "")
-            guard type == "multipart/related", let boundary = params["boundary"] else {
-                throw DICOMwebError(.multipart, "expected a multipart/related response, got '\(type)'" + (type.hasPrefix("multipart") ? " without a boundary" : ""), url: url)
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: accept)
+        if let a = auth.headerValue { headers.add(name: "Authorization", value: a) }
+        headers.add(name: "User-Agent", value: "Sixray")
+        var attempt = 0
+        while true {
+            let delegate = WADOStreamDelegate(handler: handler, url: url)
+            let request: HTTPClient.Request
+            do { request = try HTTPClient.Request(url: url, method: .GET, headers: headers) } catch {
+                return WADOResult(error: DICOMwebError(.config, "bad URL: \(error)", url: url))
             }
-            var parser = try MultipartParser(boundary: boundary)
-            do {
-                for try await chunk in response.body {
-                    var failure: DICOMwebError?
-                    chunk.withUnsafeReadableBytes { raw in
-                        do throws(DICOMwebError) {
-                            try parser.feed(raw) { piece throws(DICOMwebError) in
-                                switch piece {
-                                case .partBegin(let headers):
-                                    inPart = true
-                                    try handler.partBegin(headers: headers)
-                                case .body(let bytes):
-                                    result.bytes += bytes.count
-                                    try handler.partBody(bytes)
-                                case .partEnd:
-                                    try handler.partEnd()
-                                    inPart = false
-                                    result.parts += 1
-                                }
-                            }
-                        } catch { failure = error }
-                    }
-                    if let failure {
-                        throw failure.url == nil ? DICOMwebError(failure.kind, failure.message + " (after \(result.parts) complete parts)", url: url) : failure
-                    }
+            let task = http.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
+            var transportError: (any Error)?
+            do { try await task.futureResult.get() } catch { transportError = error }
+            var result = delegate.result
+            if delegate.inPart { handler.partAbandoned() }
+            let status = delegate.status
+            if (status == 429 || status == 503) && attempt < maxRetries {
+                attempt += 1
+                let delay = min(max(backoff * Double(1 << (attempt - 1)), delegate.retryAfter ?? 0), 30)
+                do { try await sleep(delay, url: url) } catch { return WADOResult(error: error) }
+                continue
+            }
+            if status >= 400 {
+                let excerpt = String(decoding: delegate.errorBody, as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
+                result.error = DICOMwebError(.http(status: status), attempt > 0 ? "after \(attempt) retries; \(excerpt)" : String(excerpt), url: url)
+            } else if let failure = delegate.failure {
+                result.error = failure
+            } else if let transportError {
+                if !delegate.sawHead, attempt < maxRetries, isRetryable(transportError) {
+                    attempt += 1
+                    do { try await sleep(backoff * Double(1 << (attempt - 1)), url: url) } catch { return WADOResult(error: error) }
+                    continue
                 }
-            } catch let e as DICOMwebError {
-                throw e
-            } catch {
-                throw DICOMwebError(.transport, "body broke off after \(result.parts) complete parts: \(describe(error))", url: url)
+                result.error = DICOMwebError(.transport, delegate.sawHead
+                    ? "body broke off after \(result.parts) complete parts: \(describe(transportError))"
+                    : describe(transportError), url: url)
             }
-            do { try parser.finish() } catch { throw DICOMwebError(.multipart, error.message + " (after \(result.parts) complete parts)", url: url) }
-        } catch {
-            if inPart { handler.partAbandoned() }
-            result.error = error
+            return result
         }
-        return result
     }
 
     /// Frames of one instance (PS3.18 §10.4.1.1.4), 1-based, each part collected whole (a
