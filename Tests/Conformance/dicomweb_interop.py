@@ -308,7 +308,7 @@ r = sixray("retrieve", "web", "--study", study_m, "--concurrency", "3", "--out",
 filesm = sorted(f[:-4] for f in os.listdir(outm) if f.endswith(".dcm")) if os.path.isdir(outm) else []
 bad = [u for u in filesm if same_instance(f"{outm}/{u}.dcm", orthanc_file(u))]
 check("WADO-RS: a four-series study, series in parallel (--concurrency 3): every instance, equal to the archive's",
-      r.returncode == 0 and filesm == sorted(m_uids) and not bad and "of 10 listed" in r.stderr, (r.stderr, len(filesm), bad[:2]))
+      r.returncode == 0 and filesm == sorted(m_uids) and not bad and "10 received" in r.stderr, (r.stderr, len(filesm), bad[:2]))
 
 mf_uid, mf_series = m_uids[-1], m_series[3]
 mf = pydicom.dcmread(by_uid[mf_uid])
