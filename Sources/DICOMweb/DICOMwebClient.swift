@@ -210,6 +210,10 @@ public final class DICOMwebClient: Sendable {
         tls.certificateVerification = verifyCertificates ? .fullVerification : .none
         config.tlsConfiguration = tls
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
+        // A refused connection fails at once (our own retries handle 429/503 and dropped
+        // connections); AsyncHTTPClient's default kept reconnecting until the connect timeout,
+        // so "nothing listening" took 20 s to say so.
+        config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -288,6 +292,7 @@ public final class DICOMwebClient: Sendable {
             }
         }
         let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused (nothing listening at that host and port)" }
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return "TLS certificate verification failed (not signed by a trusted CA, or not for this host); give the archive's CA with tls_ca or --tls-ca"
         }
@@ -451,6 +456,34 @@ public final class DICOMwebClient: Sendable {
             r.body = .bytes(payload)
             return r
         }, url: url)
+        return try await stowResult(response, url: url)
+    }
+
+    /// Store Part 10 files (PS3.18 §10.5) in one multipart/related request whose body is read
+    /// from the files while it is sent (256 KiB at a time), so memory stays bounded by one
+    /// read whatever the batch's size. A file that changes size while being sent is an error.
+    public func store(files: [String], study: String? = nil) async throws(DICOMwebError) -> STOWResult {
+        let url = baseURL + "/studies" + (study.map { "/" + escapePath($0) } ?? "")
+        var sizes: [Int] = []
+        for f in files {
+            var st = stat()
+            guard stat(f, &st) == 0 else {
+                throw DICOMwebError(.instance, "\(f): cannot read: \(String(cString: strerror(errno)))", url: url)
+            }
+            sizes.append(Int(st.st_size))
+        }
+        let body = STOWFileBody(files: files, sizes: sizes, boundary: "sixray-" + UUID().uuidString)
+        let response = try await send({
+            var r = request(url, method: .POST, accept: "application/dicom+json")
+            r.headers.add(name: "Content-Type", value: "multipart/related; type=\"application/dicom\"; boundary=\(body.boundary)")
+            r.body = .stream(body, length: .known(Int64(body.length)))
+            return r
+        }, url: url)
+        return try await stowResult(response, url: url)
+    }
+
+    /// The STOW-RS answer (PS3.18 §10.5.3): Referenced and Failed SOP Sequences.
+    func stowResult(_ response: HTTPClientResponse, url: String) async throws(DICOMwebError) -> STOWResult {
         var result = STOWResult()
         result.status = Int(response.status.code)
         let data: ByteBuffer

@@ -154,19 +154,20 @@ extension Retrieve {
 }
 
 extension Send {
-    /// STOW-RS in batches of at most 64 MiB or 100 instances (PS3.18 §10.5).
+    /// STOW-RS in requests of at most 100 instances or 64 MiB (PS3.18 §10.5), each body read
+    /// from the files while it is sent (memory bounded by one read, not by the batch).
     func webSend(_ a: ArchiveConfig.Archive, files: [String]) throws {
         let client = try webClient(a)
         var sent = 0
         var failures = 0
-        var batch: [[UInt8]] = []
+        var batch: [String] = []
         var batchBytes = 0
         func flush() throws {
             if batch.isEmpty { return }
             let b = batch
             batch = []
             batchBytes = 0
-            let r = try runBlocking { try await client.store(b) }
+            let r = try runBlocking { try await client.store(files: b) }
             sent += r.stored.count
             for f in r.failed { Output.error("\(f.sopInstanceUID): \(f.reason)"); failures += 1 }
             if r.stored.isEmpty && r.failed.isEmpty { sent += b.count }  // a server that answers without a body
@@ -174,14 +175,13 @@ extension Send {
         for f in files {
             do {
                 let src = try ByteSource(contentsOfFile: f)
-                let bytes = src.bytes(in: 0..<src.count)
-                guard bytes.count > 132, bytes[128] == 0x44, bytes[129] == 0x49 else {
+                guard src.count > 132, src.bytes(in: 128..<132) == [0x44, 0x49, 0x43, 0x4D] else {
                     Output.error("\(f): not a DICOM Part 10 file (no 'DICM' at byte 128)")
                     failures += 1
                     continue
                 }
-                batch.append(bytes)
-                batchBytes += bytes.count
+                batch.append(f)
+                batchBytes += src.count
             } catch {
                 Output.error("\(f): \(error)")
                 failures += 1

@@ -354,3 +354,42 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
         }
     }
 }
+
+import Foundation
+
+@Suite struct STOWBodyTests {
+    /// The STOW-RS body read from files parses back into the files' bytes, and its announced
+    /// length is its real length (it is sent as Content-Length).
+    @Test func bodyFromFilesParsesBackToThem() async throws {
+        let dir = NSTemporaryDirectory() + "sixray-stow-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let contents: [[UInt8]] = [(0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }, [], Array("\r\n--x".utf8)]
+        var paths: [String] = []
+        for (i, c) in contents.enumerated() {
+            let p = dir + "/\(i).dcm"
+            try Data(c).write(to: URL(fileURLWithPath: p))
+            paths.append(p)
+        }
+        let body = STOWFileBody(files: paths, sizes: contents.map(\.count), boundary: "sixray-test")
+        var all: [UInt8] = []
+        var largest = 0
+        for try await chunk in body {
+            largest = max(largest, chunk.readableBytes)
+            chunk.withUnsafeReadableBytes { all.append(contentsOf: $0) }
+        }
+        #expect(all.count == body.length)
+        #expect(largest <= 256 << 10)
+        let parts = try parse(all, boundary: "sixray-test", pieces: 65536)
+        #expect(parts.map(\.1) == contents)
+        #expect(parts.allSatisfy { $0.0["content-type"] == "application/dicom" })
+    }
+
+    @Test func aFileThatShrankIsAnError() async throws {
+        let p = NSTemporaryDirectory() + "sixray-stow-\(UUID().uuidString).dcm"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: p))
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        let body = STOWFileBody(files: [p], sizes: [10], boundary: "b")
+        await #expect(throws: DICOMwebError.self) { for try await _ in body {} }
+    }
+}
