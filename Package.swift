@@ -101,10 +101,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings),
+        // The I/O-free half of DICOMweb (multipart parser, PS3.18 JSON reader, its error type):
+        // no NIO, so the fuzz build stays light.
+        .target(name: "DICOMwebCore", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
         .target(
             name: "DICOMweb",
             dependencies: [
-                "DICOMCore",
+                "DICOMCore", "DICOMwebCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -177,7 +180,7 @@ let package = Package(
         // a replay tool in normal builds.
         .executableTarget(
             name: "SixrayFuzz",
-            dependencies: ["DICOMCore", "DICOMCodecs", "SixrayConfig"],
+            dependencies: ["DICOMCore", "DICOMCodecs", "SixrayConfig", "DICOMwebCore"],
             swiftSettings: swiftSettings),
 
         // Tests
@@ -198,7 +201,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkstationTests",
-            dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TerminalUI", "TerminalGraphics", "TestSupport"],
+            dependencies: ["Workstation", "DICOMCore", "DICOMCodecs", "Imaging", "TerminalUI", "TerminalGraphics", "TestSupport",
+                           "DICOMNetwork", "DICOMweb", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -216,7 +220,7 @@ let package = Package(
             name: "SixrayCLITests",
             dependencies: ["SixrayCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "DICOMwebTests", dependencies: ["DICOMweb", "DICOMCore"], swiftSettings: swiftSettings),
+                .testTarget(name: "DICOMwebTests", dependencies: ["DICOMweb", "DICOMwebCore", "DICOMCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TerminalGraphicsTests", dependencies: ["TerminalGraphics", "Imaging", "TestSupport", "CSixel"],
             swiftSettings: swiftSettings),

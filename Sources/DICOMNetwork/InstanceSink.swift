@@ -31,10 +31,20 @@ public protocol InstanceSink: Sendable {
 public protocol InstanceWriter: AnyObject {
     /// Append a fragment of the data set, encoded in the announced transfer syntax.
     func write(_ fragment: ByteBuffer) throws(NetworkError)
+    /// Append bytes that live in someone else's buffer (a WADO-RS part streaming in), valid
+    /// only during the call: written or copied, never kept by reference.
+    func write(contentsOf bytes: UnsafeRawBufferPointer) throws(NetworkError)
     /// The data set is complete: make the instance visible.
     func commit() throws(NetworkError) -> ReceivedInstance
     /// The transfer failed: remove every trace of the instance.
     func discard()
+}
+
+extension InstanceWriter {
+    /// A writer that only takes ByteBuffers gets a copy.
+    public func write(contentsOf bytes: UnsafeRawBufferPointer) throws(NetworkError) {
+        try write(ByteBuffer(bytes: bytes))
+    }
 }
 
 /// Writes each instance as `DIR/<SOPInstanceUID>.dcm`, a Part 10 file (File Meta Information
@@ -154,6 +164,16 @@ final class FileInstanceWriter: InstanceWriter {
         }
         fragment.withUnsafeReadableBytes { buffer.append(contentsOf: $0) }
         if buffer.count >= 1 << 18 { try flush() }
+    }
+
+    /// Pieces of 32 KiB or more go straight to write(2) (no copy); smaller ones are gathered.
+    func write(contentsOf bytes: UnsafeRawBufferPointer) throws(NetworkError) {
+        if bytes.count < 1 << 15 && buffer.count + bytes.count < 1 << 18 {
+            buffer.append(contentsOf: bytes)
+            return
+        }
+        try flush()
+        try writeRaw(bytes)
     }
 
     private func flush() throws(NetworkError) {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DICOMCore
+@_exported import DICOMwebCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -102,11 +103,48 @@ func escapePath(_ s: String) -> String {
     s.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? s
 }
 
-/// One part of a WADO-RS multipart response: its headers and its complete content.
+/// One part of a WADO-RS multipart response: its headers and its complete content (used
+/// where parts are small: frames, rendered images).
 public struct WADOPart: Sendable {
     public var headers: [String: String]
     public var bytes: [UInt8]
     public var contentType: String { headers["content-type"] ?? "application/dicom" }
+}
+
+/// Receives a WADO-RS multipart body as it streams in (PS3.18 §8.6.1.2): each part's
+/// headers, its content in chunks, its end. Chunks are slices of the network buffers, valid
+/// only during the call: a handler writes them on (to a file) and keeps nothing, so a
+/// retrieve holds one chunk of a part in memory, never a whole instance.
+public protocol WADOPartHandler: AnyObject {
+    func partBegin(headers: [String: String]) throws(DICOMwebError)
+    func partBody(_ bytes: UnsafeRawBufferPointer) throws(DICOMwebError)
+    /// The part's content is complete (its closing delimiter arrived).
+    func partEnd() throws(DICOMwebError)
+    /// The body broke off inside the part, or a handler call threw: drop what it got of it.
+    func partAbandoned()
+}
+
+/// Collects whole parts in memory: for small responses only (frames, rendered images).
+public final class CollectingPartHandler: WADOPartHandler {
+    public private(set) var parts: [WADOPart] = []
+    private var current: WADOPart?
+    /// Parts larger than this are refused rather than held.
+    public let maxPartBytes: Int
+
+    public init(maxPartBytes: Int = 256 << 20) { self.maxPartBytes = maxPartBytes }
+
+    public func partBegin(headers: [String: String]) throws(DICOMwebError) { current = WADOPart(headers: headers, bytes: []) }
+    public func partBody(_ bytes: UnsafeRawBufferPointer) throws(DICOMwebError) {
+        guard (current?.bytes.count ?? 0) + bytes.count <= maxPartBytes else {
+            throw DICOMwebError(.instance, "part \(parts.count + 1) is larger than \(maxPartBytes >> 20) MiB")
+        }
+        current?.bytes.append(contentsOf: bytes)
+    }
+    public func partEnd() throws(DICOMwebError) {
+        if let c = current { parts.append(c) }
+        current = nil
+    }
+    public func partAbandoned() { current = nil }
 }
 
 /// What a retrieve got: parts handed on, and the error that ended it early, if any (the
@@ -115,6 +153,12 @@ public struct WADOResult: Sendable {
     public var parts = 0
     public var bytes = 0
     public var error: DICOMwebError?
+
+    public init(parts: Int = 0, bytes: Int = 0, error: DICOMwebError? = nil) {
+        self.parts = parts
+        self.bytes = bytes
+        self.error = error
+    }
 }
 
 /// STOW-RS outcome (PS3.18 §10.5.3): instances the server stored and those it refused.
@@ -166,6 +210,10 @@ public final class DICOMwebClient: Sendable {
         tls.certificateVerification = verifyCertificates ? .fullVerification : .none
         config.tlsConfiguration = tls
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 4)
+        // A refused connection fails at once (our own retries handle 429/503 and dropped
+        // connections); AsyncHTTPClient's default kept reconnecting until the connect timeout,
+        // so "nothing listening" took 20 s to say so.
+        config.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
@@ -244,6 +292,7 @@ public final class DICOMwebClient: Sendable {
             }
         }
         let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused (nothing listening at that host and port)" }
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return "TLS certificate verification failed (not signed by a trusted CA, or not for this host); give the archive's CA with tls_ca or --tls-ca"
         }
@@ -297,60 +346,70 @@ public final class DICOMwebClient: Sendable {
     }
 
     /// Retrieve instances as `multipart/related; type="application/dicom"` (PS3.18 §10.4),
-    /// asking for `transferSyntax` ("*": whatever the archive stores, PS3.18 §8.7.3.5.2).
-    /// The body is parsed as it streams in; each part is handed to `onPart` as soon as it is
-    /// complete, so only one instance is in memory at a time. An error after some parts
-    /// leaves those parts delivered and is returned in the result.
+    /// asking for `transferSyntax` ("*": whatever the archive stores, PS3.18 §8.7.3.5.2), or
+    /// frames of one instance as `application/octet-stream` parts (PS3.18 §10.4.1.1.4).
+    /// The body is parsed as it streams in and handed to `handler` chunk by chunk (see
+    /// `WADOPartHandler`). An error ends the retrieve: the parts already ended stay delivered,
+    /// the one in progress is abandoned, and the error is returned in the result.
     public func retrieve(study: String, series: String? = nil, instance: String? = nil, frames: [Int]? = nil,
-                         transferSyntax: String = "*",
-                         onPart: (WADOPart) async throws -> Void) async -> WADOResult {
+                         transferSyntax: String = "*", into handler: some WADOPartHandler) async -> WADOResult {
         var url = resourceURL(study: study, series: series, instance: instance)
         var accept = "multipart/related; type=\"application/dicom\"; transfer-syntax=\(transferSyntax)"
         if let frames, instance != nil {
             url += "/frames/" + frames.map(String.init).joined(separator: ",")
             accept = "multipart/related; type=\"application/octet-stream\"; transfer-syntax=\(transferSyntax)"
         }
-        var result = WADOResult()
-        do throws(DICOMwebError) {
-            let response = try await send({ request(url, accept: accept) }, url: url, deadline: 24 * 3600)
-            let (type, params) = parseMediaType(response.headers.first(name: "Content-Type") ?? "")
-            guard type == "multipart/related", let boundary = params["boundary"] else {
-                throw DICOMwebError(.multipart, "expected a multipart/related response, got '\(type)'" + (type.hasPrefix("multipart") ? " without a boundary" : ""), url: url)
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: accept)
+        if let a = auth.headerValue { headers.add(name: "Authorization", value: a) }
+        headers.add(name: "User-Agent", value: "Sixray")
+        var attempt = 0
+        while true {
+            let delegate = WADOStreamDelegate(handler: handler, url: url)
+            let request: HTTPClient.Request
+            do { request = try HTTPClient.Request(url: url, method: .GET, headers: headers) } catch {
+                return WADOResult(error: DICOMwebError(.config, "bad URL: \(error)", url: url))
             }
-            var parser = try MultipartParser(boundary: boundary)
-            var headers: [String: String] = [:]
-            var current: [UInt8] = []
-            do {
-                for try await chunk in response.body {
-                    let events: [MultipartParser.Event]
-                    do { events = try chunk.withUnsafeReadableBytes { raw throws(DICOMwebError) in try parser.feed(raw) } } catch {
-                        throw DICOMwebError(.multipart, error.message, url: url)
-                    }
-                    for e in events {
-                        switch e {
-                        case .partBegin(let h): headers = h; current.removeAll(keepingCapacity: true)
-                        case .body(let b): current += b
-                        case .partEnd:
-                            result.parts += 1
-                            result.bytes += current.count
-                            do { try await onPart(WADOPart(headers: headers, bytes: current)) } catch let e as DICOMwebError {
-                                throw e
-                            } catch {
-                                throw DICOMwebError(.instance, "part \(result.parts): \(error)", url: url)
-                            }
-                        }
-                    }
+            let task = http.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
+            var transportError: (any Error)?
+            do { try await task.futureResult.get() } catch { transportError = error }
+            var result = delegate.result
+            if delegate.inPart { handler.partAbandoned() }
+            let status = delegate.status
+            if (status == 429 || status == 503) && attempt < maxRetries {
+                attempt += 1
+                let delay = min(max(backoff * Double(1 << (attempt - 1)), delegate.retryAfter ?? 0), 30)
+                do { try await sleep(delay, url: url) } catch { return WADOResult(error: error) }
+                continue
+            }
+            if status >= 400 {
+                let excerpt = String(decoding: delegate.errorBody, as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
+                result.error = DICOMwebError(.http(status: status), attempt > 0 ? "after \(attempt) retries; \(excerpt)" : String(excerpt), url: url)
+            } else if let failure = delegate.failure {
+                result.error = failure
+            } else if let transportError {
+                if !delegate.sawHead, attempt < maxRetries, isRetryable(transportError) {
+                    attempt += 1
+                    do { try await sleep(backoff * Double(1 << (attempt - 1)), url: url) } catch { return WADOResult(error: error) }
+                    continue
                 }
-            } catch let e as DICOMwebError {
-                throw e
-            } catch {
-                throw DICOMwebError(.transport, "body broke off after \(result.parts) complete parts: \(describe(error))", url: url)
+                result.error = DICOMwebError(.transport, delegate.sawHead
+                    ? "body broke off after \(result.parts) complete parts: \(describe(transportError))"
+                    : describe(transportError), url: url)
             }
-            do { try parser.finish() } catch { throw DICOMwebError(.multipart, error.message + " (after \(result.parts) complete parts)", url: url) }
-        } catch {
-            result.error = error
+            return result
         }
-        return result
+    }
+
+    /// Frames of one instance (PS3.18 §10.4.1.1.4), 1-based, each part collected whole (a
+    /// frame is at most a few MiB), in the archive's transfer syntax unless one is asked for.
+    public func frames(study: String, series: String, instance: String, numbers: [Int],
+                       transferSyntax: String = "*") async throws(DICOMwebError) -> [WADOPart] {
+        let collector = CollectingPartHandler()
+        let r = await retrieve(study: study, series: series, instance: instance, frames: numbers,
+                               transferSyntax: transferSyntax, into: collector)
+        if let e = r.error { throw e }
+        return collector.parts
     }
 
     /// Study, series or instance metadata (PS3.18 §10.4.1.1.2) as data sets without bulk data.
@@ -364,11 +423,14 @@ public final class DICOMwebClient: Sendable {
         return try DICOMJSONReader.dataSets(Array(buffer: body), url: url)
     }
 
-    /// A rendered image (PS3.18 §10.4.1.1.3), e.g. a JPEG thumbnail of one instance.
-    public func rendered(study: String, series: String, instance: String, accept: String = "image/jpeg") async throws(DICOMwebError) -> [UInt8] {
+    /// A rendered image (PS3.18 §10.4.1.1.3), e.g. a JPEG thumbnail of one instance, with the
+    /// media type the server chose.
+    public func rendered(study: String, series: String, instance: String,
+                         accept: String = "image/jpeg") async throws(DICOMwebError) -> (contentType: String, bytes: [UInt8]) {
         let url = resourceURL(study: study, series: series, instance: instance) + "/rendered"
         let response = try await send({ request(url, accept: accept) }, url: url)
-        do { return Array(buffer: try await response.body.collect(upTo: 64 << 20)) } catch {
+        let type = response.headers.first(name: "Content-Type") ?? accept
+        do { return (type, Array(buffer: try await response.body.collect(upTo: 64 << 20))) } catch {
             throw DICOMwebError(.transport, "reading the response: \(describe(error))", url: url)
         }
     }
@@ -394,6 +456,34 @@ public final class DICOMwebClient: Sendable {
             r.body = .bytes(payload)
             return r
         }, url: url)
+        return try await stowResult(response, url: url)
+    }
+
+    /// Store Part 10 files (PS3.18 §10.5) in one multipart/related request whose body is read
+    /// from the files while it is sent (256 KiB at a time), so memory stays bounded by one
+    /// read whatever the batch's size. A file that changes size while being sent is an error.
+    public func store(files: [String], study: String? = nil) async throws(DICOMwebError) -> STOWResult {
+        let url = baseURL + "/studies" + (study.map { "/" + escapePath($0) } ?? "")
+        var sizes: [Int] = []
+        for f in files {
+            var st = stat()
+            guard stat(f, &st) == 0 else {
+                throw DICOMwebError(.instance, "\(f): cannot read: \(String(cString: strerror(errno)))", url: url)
+            }
+            sizes.append(Int(st.st_size))
+        }
+        let body = STOWFileBody(files: files, sizes: sizes, boundary: "sixray-" + UUID().uuidString)
+        let response = try await send({
+            var r = request(url, method: .POST, accept: "application/dicom+json")
+            r.headers.add(name: "Content-Type", value: "multipart/related; type=\"application/dicom\"; boundary=\(body.boundary)")
+            r.body = .stream(body, length: .known(Int64(body.length)))
+            return r
+        }, url: url)
+        return try await stowResult(response, url: url)
+    }
+
+    /// The STOW-RS answer (PS3.18 §10.5.3): Referenced and Failed SOP Sequences.
+    func stowResult(_ response: HTTPClientResponse, url: String) async throws(DICOMwebError) -> STOWResult {
         var result = STOWResult()
         result.status = Int(response.status.code)
         let data: ByteBuffer

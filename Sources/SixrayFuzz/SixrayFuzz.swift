@@ -1,13 +1,17 @@
 // libFuzzer targets for the parsers that read outside data (Scripts/fuzz TARGET SECONDS).
-// One binary, the target chosen by SIXRAY_FUZZ_TARGET: part10, codecs, toml.
+// One binary, the target chosen by SIXRAY_FUZZ_TARGET: part10, codecs, toml, dicomweb-json,
+// multipart.
 // Built normally (without -DFUZZING) this is a replay tool: `SixrayFuzz TARGET FILE...` runs
 // each file through the target once (regression tests replay the committed crash inputs).
 import DICOMCodecs
 import DICOMCore
+import DICOMwebCore
 import SixrayConfig
 
 enum FuzzTarget: String, CaseIterable {
     case part10, codecs, toml
+    case dicomwebJSON = "dicomweb-json"
+    case multipart
 
     /// Whatever the bytes, the target returns (errors are fine); a trap or sanitizer report
     /// is a bug.
@@ -16,6 +20,8 @@ enum FuzzTarget: String, CaseIterable {
         case .part10: fuzzPart10(data)
         case .codecs: fuzzCodecs(data)
         case .toml: fuzzTOML(data)
+        case .dicomwebJSON: fuzzDICOMwebJSON(data)
+        case .multipart: fuzzMultipart(data)
         }
     }
 }
@@ -72,6 +78,63 @@ func fuzzTOML(_ data: UnsafeRawBufferPointer) {
     _ = CredentialPolicy.credentialKeys(in: text)
 }
 
+/// The PS3.18 JSON reader (QIDO-RS and metadata answers), then what is done with its data
+/// sets: encoded back to JSON, which must read again to the same number of data sets; and the
+/// Part 10 header scan WADO-RS parts go through.
+func fuzzDICOMwebJSON(_ data: UnsafeRawBufferPointer) {
+    let bytes = Array(data)
+    if let sets = try? DICOMJSONReader.dataSets(bytes, url: "http://fuzz/") {
+        let encoder = DICOMJSONEncoder(bulkData: .inline, indent: nil)
+        let text = "[" + sets.map { encoder.encode($0) }.joined(separator: ",") + "]"
+        guard let again = try? DICOMJSONReader.dataSets(Array(text.utf8)), again.count == sets.count else {
+            fatalError("DICOM JSON written from \(sets.count) data sets does not read back")
+        }
+    }
+    _ = try? Part10Header.scan(bytes, isComplete: false)
+    _ = try? Part10Header.scan(bytes, isComplete: true)
+}
+
+/// The multipart/related parser, differentially: byte 0 picks a piece size, the rest is the
+/// body (boundary "XyZ"). Fed whole and fed in pieces it must agree on the parts (headers and
+/// content) or on failing; the hold-back stays within one piece plus a header block.
+func fuzzMultipart(_ data: UnsafeRawBufferPointer) {
+    guard data.count >= 1 else { return }
+    let piece = Int(data[0]) % 97 + 1
+    let body = Array(data[1...])
+    func run(_ size: Int) -> [MultipartParser.Event]? {
+        guard var p = try? MultipartParser(boundary: "XyZ") else { return nil }
+        p.maxHeaderBytes = 512
+        var events: [MultipartParser.Event] = []
+        var i = 0
+        do {
+            while i < body.count {
+                let end = min(body.count, i + size)
+                for e in try p.feed(body[i..<end]) {
+                    // Merge adjacent content so that the split points do not show.
+                    if case .body(let b) = e, case .body(let a)? = events.last {
+                        events[events.count - 1] = .body(a + b)
+                    } else if case .body(let b) = e, b.isEmpty {
+                        continue
+                    } else {
+                        events.append(e)
+                    }
+                }
+                i = end
+            }
+            if p.maxHeldBytes > size + 512 + 80 + 1024 { fatalError("multipart parser held \(p.maxHeldBytes) bytes with pieces of \(size)") }
+            try p.finish()
+        } catch {
+            return nil
+        }
+        return events
+    }
+    let whole = run(max(body.count, 1))
+    let pieces = run(piece)
+    if whole != pieces {
+        fatalError("multipart parser: fed whole and in pieces of \(piece) it disagrees")
+    }
+}
+
 #if FUZZING
 #if canImport(Glibc)
 import Glibc
@@ -95,7 +158,7 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMuta
 public func fuzzMain(_ argc: Int32, _ argv: FuzzArgv?) -> Int32 {
     let name = getenv("SIXRAY_FUZZ_TARGET").map { String(cString: $0) } ?? "part10"
     guard let target = FuzzTarget(rawValue: name) else {
-        print("SIXRAY_FUZZ_TARGET=\(name): expected one of part10, codecs, toml")
+        print("SIXRAY_FUZZ_TARGET=\(name): expected one of " + FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))
         return 64
     }
     selected = target
@@ -111,7 +174,7 @@ struct SixrayFuzzReplay {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
         guard let name = args.first, let target = FuzzTarget(rawValue: name) else {
-            print("usage: SixrayFuzz part10|codecs|toml FILE...")
+            print("usage: SixrayFuzz " + FuzzTarget.allCases.map(\.rawValue).joined(separator: "|") + " FILE...")
             exit(64)
         }
         for path in args.dropFirst() {

@@ -4,6 +4,7 @@ import Glibc
 import DICOMCore
 import DICOMNetwork
 import DICOMweb
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// DICOMweb archives (`protocol = "dicomweb"`) and inline base URLs, and the bridge from
@@ -81,41 +82,163 @@ public struct WebRetrieveReport: Sendable {
     public var isComplete: Bool { error == nil && missing.isEmpty }
 }
 
-/// Retrieve a study or series by WADO-RS into `sink` (PS3.18 §10.4): the instances are first
-/// listed by QIDO-RS, then each multipart part is written to the sink as soon as it is
-/// complete (File Meta Information replaced by the sink's own, data set bytes as received).
-/// Instances the sink already holds are skipped; listed ones that did not arrive are missing.
+/// Retrieve a study or series by WADO-RS into `sink` (PS3.18 §10.4). Each multipart part
+/// streams into the sink as it arrives (`SinkPartHandler`: File Meta Information replaced by
+/// the sink's own, data set bytes as received), so memory is bounded by a network chunk,
+/// not by an instance. A study's series are retrieved in parallel, at most `concurrency`
+/// at a time (one request per series; the series are listed by QIDO-RS first). When a
+/// transfer breaks off, the instances are listed by QIDO-RS: listed ones that neither
+/// arrived nor were already held are missing. Instances the sink already holds are skipped.
 public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: String?, sink: any InstanceSink,
-                             progress: @Sendable (Int) -> Void = { _ in }) async -> WebRetrieveReport {
+                             concurrency: Int = 4,
+                             progress: @escaping @Sendable (Int) -> Void = { _ in }) async -> WebRetrieveReport {
     var report = WebRetrieveReport()
-    var q = QIDOQuery(level: .instances, studyInstanceUID: study, seriesInstanceUID: series)
-    if series == nil { q = QIDOQuery(level: .instances, studyInstanceUID: study) }
-    q.includeFields = ["00080018"]
-    // The listing runs while the instances stream in: it is only needed at the end.
-    let query = q
-    async let listing = try? client.searchAll(query)
-    let result = await client.retrieve(study: study, series: series) { part in
-        let h = try Part10Header.parse(part.bytes)
-        if sink.contains(sopInstanceUID: h.sopInstanceUID) { report.skipped += 1; return }
-        let w = try sink.begin(sopClassUID: h.sopClassUID, sopInstanceUID: h.sopInstanceUID, transferSyntaxUID: h.transferSyntaxUID)
-        do {
-            try w.write(ByteBuffer(bytes: part.bytes[h.dataSetOffset...]))
-            report.received.append(try w.commit())
-        } catch {
-            w.discard()
-            throw error
-        }
-        progress(report.received.count)
+    let count = NIOLockedValueBox(0)
+    @Sendable func one(_ series: String?) async -> (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?) {
+        let handler = SinkPartHandler(sink: sink) { _ in progress(count.withLockedValue { $0 += 1; return $0 }) }
+        let r = await client.retrieve(study: study, series: series, into: handler)
+        return (handler.received, handler.skipped, r.error)
     }
-    report.error = result.error
-    if let list = await listing {
-        report.expected = list.compactMap { $0.string(.sopInstanceUID) }
+    var parallel: [String] = []
+    if series == nil && concurrency > 1 {
+        var sq = QIDOQuery(level: .series, studyInstanceUID: study)
+        sq.includeFields = ["0020000E"]
+        parallel = ((try? await client.searchAll(sq)) ?? []).compactMap { $0.string(.seriesInstanceUID) }
+    }
+    if parallel.count > 1 {
+        let list = parallel
+        await withTaskGroup(of: (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?).self) { group in
+            var next = 0
+            while next < min(concurrency, list.count) {
+                let s = list[next]
+                group.addTask { await one(s) }
+                next += 1
+            }
+            for await r in group {
+                report.received += r.received
+                report.skipped += r.skipped
+                if report.error == nil { report.error = r.error }
+                if next < list.count {
+                    let s = list[next]
+                    group.addTask { await one(s) }
+                    next += 1
+                }
+            }
+        }
+    } else {
+        let r = await one(series)
+        report.received = r.received
+        report.skipped = r.skipped
+        report.error = r.error
+    }
+    if report.error != nil {
+        // Only a retrieve that broke off needs the listing, to say what is missing. (Running
+        // it alongside every transfer cost Orthanc ~100 ms of CPU per 120-instance series,
+        // taken from the transfer on a 2-core machine.)
+        var q = QIDOQuery(level: .instances, studyInstanceUID: study, seriesInstanceUID: series)
+        q.includeFields = ["00080018"]
+        if let list = try? await client.searchAll(q) {
+            report.expected = list.compactMap { $0.string(.sopInstanceUID) }
+        }
     }
     if let expected = report.expected {
         let got = Set(report.received.map(\.sopInstanceUID))
         report.missing = expected.filter { !got.contains($0) && !sink.contains(sopInstanceUID: $0) }
     }
     return report
+}
+
+/// Writes WADO-RS parts into an `InstanceSink` as they stream in, the same sink a DIMSE
+/// retrieve writes to. A part's first bytes are held only until its File Meta Information
+/// is complete (PS3.10 §7.1: SOP class, instance and transfer syntax name the sink's file);
+/// from then on each chunk goes straight to the sink's writer (a temporary file). The part's
+/// end commits (renamed into place or adopted by the store); a part the body breaks off
+/// inside is discarded, so it is counted missing, never half-written.
+public final class SinkPartHandler: WADOPartHandler {
+    public let sink: any InstanceSink
+    public private(set) var received: [ReceivedInstance] = []
+    public private(set) var skipped = 0
+    /// The most bytes of one part this handler held in memory at once (the meta-group prefix).
+    public private(set) var maxHeldBytes = 0
+    /// Larger File Meta Information than this is refused (a part that is not Part 10).
+    public var maxHeadBytes = 1 << 20
+    let onReceived: (ReceivedInstance) -> Void
+    private var head: [UInt8] = []
+    private var writer: (any InstanceWriter)?
+    private var skipping = false
+
+    public init(sink: any InstanceSink, onReceived: @escaping (ReceivedInstance) -> Void = { _ in }) {
+        self.sink = sink
+        self.onReceived = onReceived
+    }
+
+    public func partBegin(headers: [String: String]) throws(DICOMwebError) {
+        writer?.discard()
+        writer = nil
+        skipping = false
+        head.removeAll(keepingCapacity: true)
+        if let type = headers["content-type"], !type.isEmpty, parseMediaType(type).type != "application/dicom" {
+            throw DICOMwebError(.instance, "part \(received.count + skipped + 1) is '\(type)', not application/dicom")
+        }
+    }
+
+    public func partBody(_ bytes: UnsafeRawBufferPointer) throws(DICOMwebError) {
+        if skipping { return }
+        if let writer {
+            do { try writer.write(contentsOf: bytes) } catch { throw DICOMwebError(.instance, "\(error)") }
+            return
+        }
+        head.append(contentsOf: bytes)
+        maxHeldBytes = max(maxHeldBytes, head.count)
+        if let h = try Part10Header.scan(head, isComplete: false) {
+            try start(h)
+        } else if head.count > maxHeadBytes {
+            throw DICOMwebError(.instance, "part \(received.count + skipped + 1): no end of the File Meta Information in its first \(maxHeadBytes) bytes")
+        }
+    }
+
+    public func partEnd() throws(DICOMwebError) {
+        if skipping { return }
+        if writer == nil, let h = try Part10Header.scan(head, isComplete: true) { try start(h) }
+        guard let w = writer else { return }
+        writer = nil
+        do {
+            let r = try w.commit()
+            received.append(r)
+            onReceived(r)
+        } catch {
+            w.discard()
+            throw DICOMwebError(.instance, "\(error)")
+        }
+    }
+
+    public func partAbandoned() {
+        writer?.discard()
+        writer = nil
+        head.removeAll(keepingCapacity: true)
+    }
+
+    /// The meta group is complete: open the sink's writer and hand it the data set so far.
+    private func start(_ h: Part10Header) throws(DICOMwebError) {
+        if sink.contains(sopInstanceUID: h.sopInstanceUID) {
+            skipped += 1
+            skipping = true
+            head.removeAll(keepingCapacity: true)
+            return
+        }
+        let w: any InstanceWriter
+        do { w = try sink.begin(sopClassUID: h.sopClassUID, sopInstanceUID: h.sopInstanceUID, transferSyntaxUID: h.transferSyntaxUID) } catch {
+            throw DICOMwebError(.instance, "\(error)")
+        }
+        writer = w
+        var failure: NetworkError?
+        let from = min(h.dataSetOffset, head.count)
+        head.withUnsafeBytes { b in
+            do throws(NetworkError) { try w.write(contentsOf: UnsafeRawBufferPointer(rebasing: b[from...])) } catch { failure = error }
+        }
+        head.removeAll(keepingCapacity: true)
+        if let failure { throw DICOMwebError(.instance, "\(failure)") }
+    }
 }
 
 /// C-FIND-style identifier → QIDO-RS query: keys with a value match, empty keys are

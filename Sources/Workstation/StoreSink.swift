@@ -57,6 +57,7 @@ final class StoreInstanceWriter: InstanceWriter {
     }
 
     func write(_ fragment: ByteBuffer) throws(NetworkError) { try inner.write(fragment) }
+    func write(contentsOf bytes: UnsafeRawBufferPointer) throws(NetworkError) { try inner.write(contentsOf: bytes) }
 
     func commit() throws(NetworkError) -> ReceivedInstance {
         var received = try inner.commit()

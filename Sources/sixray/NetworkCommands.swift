@@ -278,6 +278,16 @@ struct Retrieve: ParsableCommand {
     @Option(help: "Directory for the retrieved files (created 0700).") var out: String?
     @Option(help: "Port of our storage SCP during a C-MOVE (default: the archive's move_port, else [sixray] port).")
     var port: Int?
+    @Option(help: "DICOMweb: series of a study retrieved in parallel, one request each (default 4).")
+    var concurrency: Int = 4
+    @Option(help: "DICOMweb: SOP Instance UID (with --series) for --metadata, --frames, --rendered.")
+    var instance: String?
+    @Flag(help: "DICOMweb: print the study/series/instance metadata as DICOM JSON (PS3.18 F.2) on stdout.")
+    var metadata = false
+    @Option(help: "DICOMweb: frame numbers (1-based, comma-separated) of --instance to write to --out.")
+    var frames: String?
+    @Option(help: "DICOMweb: write --instance rendered as jpeg or png to --out.")
+    var rendered: String?
     @OptionGroup var net: NetworkOptions
     @OptionGroup var location: StoreLocation
 
@@ -296,6 +306,13 @@ struct Retrieve: ParsableCommand {
             } else {
                 method = a.retrieve == .get ? .get : .move
             }
+            if metadata || frames != nil || rendered != nil || instance != nil {
+                guard a.isDICOMweb else {
+                    throw ValidationError("--instance, --metadata, --frames and --rendered are WADO-RS requests: NODE must be a DICOMweb archive or base URL")
+                }
+                try webResources(a)
+                return
+            }
             let dir: String
             let sink: any InstanceSink
             var store: StudyStore?
@@ -309,7 +326,8 @@ struct Retrieve: ParsableCommand {
                 sink = try StoreSink(store: s, source: a.name)
             }
             if a.isDICOMweb {
-                try webRetrieve(a, study: study, series: series, sink: sink, store: store, dir: dir, audit: log)
+                guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
+                try webRetrieve(a, study: study, series: series, sink: sink, store: store, dir: dir, audit: log, concurrency: concurrency)
                 return
             }
             var req = RetrieveRequest(studyInstanceUID: study, seriesInstanceUID: series, method: method,

@@ -53,11 +53,11 @@ extension Query {
 
 extension Retrieve {
     func webRetrieve(_ a: ArchiveConfig.Archive, study: String, series: String?, sink: any InstanceSink, store: StudyStore?, dir: String,
-                     audit: AuditLog) throws {
+                     audit: AuditLog, concurrency: Int) throws {
         let client = try webClient(a)
         let tty = stderrIsTTY
         let report = try runBlocking {
-            await retrieveDICOMweb(client: client, study: study, series: series, sink: sink) { n in
+            await retrieveDICOMweb(client: client, study: study, series: series, sink: sink, concurrency: concurrency) { n in
                 if tty { Output.write("\rreceived \(n)   ", to: 2) }
             }
         }
@@ -89,8 +89,77 @@ extension Retrieve {
     }
 }
 
+extension Retrieve {
+    /// WADO-RS metadata, frames and rendered images (PS3.18 §10.4.1.1.2–4) of a study, series
+    /// or instance: metadata as DICOM JSON on stdout; frames and rendered images as files in
+    /// --out (0700), named `<SOPInstanceUID>.frame-<N>.<ext>` and `<SOPInstanceUID>.rendered.<ext>` (0600).
+    func webResources(_ a: ArchiveConfig.Archive) throws {
+        if instance != nil && series == nil { throw ValidationError("--instance needs --series (WADO-RS addresses an instance within its series)") }
+        let needsInstance = frames != nil || rendered != nil
+        guard !needsInstance || instance != nil else { throw ValidationError("--frames and --rendered need --series and --instance") }
+        guard metadata || needsInstance else { throw ValidationError("--instance is for --metadata, --frames or --rendered") }
+        var frameNumbers: [Int] = []
+        if let frames {
+            frameNumbers = frames.split(separator: ",").compactMap { Int(String($0).filter { $0 != " " }) }
+            guard !frameNumbers.isEmpty, frameNumbers.count == frames.split(separator: ",").count, frameNumbers.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--frames takes 1-based frame numbers separated by commas, e.g. 1,2,5")
+            }
+        }
+        var accept: String?
+        if let rendered {
+            switch rendered.lowercased() {
+            case "jpeg", "jpg": accept = "image/jpeg"
+            case "png": accept = "image/png"
+            default: throw ValidationError("--rendered takes jpeg or png")
+            }
+        }
+        if needsInstance && out == nil { throw ValidationError("--frames and --rendered write files: give --out DIR") }
+        let client = try webClient(a)
+        let (study, series, instance) = (self.study, self.series, self.instance)
+        if metadata {
+            let sets = try runBlocking { try await client.metadata(study: study, series: series, instance: instance) }
+            let encoder = DICOMJSONEncoder(bulkData: .inline, indent: 2)
+            Output.write("[\n" + sets.map { encoder.encode($0) }.joined(separator: ",\n") + "\n]\n")
+        }
+        guard let out, let series, let instance else { return }
+        _ = try DirectorySink(directory: out)  // creates DIR 0700, refuses a file in the way
+        guard let name = DirectorySink.fileName(for: instance) else { throw ValidationError("--instance '\(instance.prefix(80))' is not a UID") }
+        let base = out + "/" + name.dropLast(4)
+        if !frameNumbers.isEmpty {
+            let numbers = frameNumbers
+            let parts = try runBlocking { try await client.frames(study: study, series: series, instance: instance, numbers: numbers) }
+            guard parts.count == numbers.count else {
+                throw DICOMwebError(.multipart, "asked for \(numbers.count) frames, got \(parts.count) parts", url: client.resourceURL(study: study, series: series, instance: instance))
+            }
+            for (n, part) in zip(numbers, parts) {
+                let path = base + ".frame-\(n)." + fileExtension(part.contentType)
+                try writeFileAtomically(part.bytes, to: path)
+                Output.write("\(path) (\(part.bytes.count) bytes, \(part.contentType))\n")
+            }
+        }
+        if let accept {
+            let image = try runBlocking { try await client.rendered(study: study, series: series, instance: instance, accept: accept) }
+            let path = base + ".rendered." + fileExtension(image.contentType)
+            try writeFileAtomically(image.bytes, to: path)
+            Output.write("\(path) (\(image.bytes.count) bytes, \(image.contentType))\n")
+        }
+    }
+
+    func fileExtension(_ contentType: String) -> String {
+        switch parseMediaType(contentType).type {
+        case "image/jpeg": return "jpg"
+        case "image/png": return "png"
+        case "image/jp2", "image/jpx": return "jp2"
+        case "image/jls": return "jls"
+        case "image/gif": return "gif"
+        default: return "raw"
+        }
+    }
+}
+
 extension Send {
-    /// STOW-RS in batches of at most 64 MiB or 100 instances (PS3.18 §10.5).
+    /// STOW-RS in requests of at most 100 instances or 64 MiB (PS3.18 §10.5), each body read
+    /// from the files while it is sent (memory bounded by one read, not by the batch).
     func webSend(_ a: ArchiveConfig.Archive, files: [String], audit: AuditLog) throws {
         let client = try webClient(a)
         var sent = 0
@@ -99,7 +168,7 @@ extension Send {
         var failedSOPs = Set<String>()
         var batchFiles: [String] = []
         defer { auditSent(audit, files: files, failed: failedFiles, failedSOPs: failedSOPs, peer: auditPeer(a), how: "stow-rs") }
-        var batch: [[UInt8]] = []
+        var batch: [String] = []
         var batchBytes = 0
         func flush() throws {
             if batch.isEmpty { return }
@@ -109,7 +178,7 @@ extension Send {
             batchFiles = []
             batchBytes = 0
             let r: STOWResult
-            do { r = try runBlocking { try await client.store(b) } } catch {
+            do { r = try runBlocking { try await client.store(files: b) } } catch {
                 failedFiles.formUnion(bf)
                 throw error
             }
@@ -120,16 +189,15 @@ extension Send {
         for f in files {
             do {
                 let src = try ByteSource(contentsOfFile: f)
-                let bytes = src.bytes(in: 0..<src.count)
-                guard bytes.count > 132, bytes[128] == 0x44, bytes[129] == 0x49 else {
+                guard src.count > 132, src.bytes(in: 128..<132) == [0x44, 0x49, 0x43, 0x4D] else {
                     Output.error("\(f): not a DICOM Part 10 file (no 'DICM' at byte 128)")
                     failures += 1
                     failedFiles.insert(f)
                     continue
                 }
-                batch.append(bytes)
+                batch.append(f)
                 batchFiles.append(f)
-                batchBytes += bytes.count
+                batchBytes += src.count
             } catch {
                 Output.error("\(f): \(error)")
                 failures += 1

@@ -1,6 +1,7 @@
 import DICOMCore
 import Testing
 @testable import DICOMweb
+@testable import DICOMwebCore
 
 /// Feeds `body` in pieces of `size` bytes and returns (parts as (headers, content), error).
 func parse(_ body: [UInt8], boundary: String = "XyZ", pieces size: Int) throws -> [([String: String], [UInt8])] {
@@ -171,6 +172,24 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
         #expect(throws: DICOMwebError.self) { _ = try DICOMJSONReader.dataSets(Array(text.utf8), url: "http://h/x") }
     }
 
+    /// 0 and 1 are numbers (on Linux an NSNumber 0/1 also casts to Bool; Orthanc's metadata
+    /// for PixelRepresentation 1 was refused before); JSON true/false are not.
+    @Test func zeroAndOneAreNumbersBooleansAreNot() throws {
+        let ds = try DICOMJSONReader.dataSets(Array("""
+            [{"00280103": {"vr": "US", "Value": [1]}, "00280102": {"vr": "US", "Value": [0]},
+              "00201208": {"vr": "IS", "Value": [1]}, "00281053": {"vr": "DS", "Value": [0]}}]
+            """.utf8))
+        #expect(ds.first?.int(Tag(0x0028, 0x0103)) == 1)
+        #expect(ds.first?.int(Tag(0x0028, 0x0102)) == 0)
+        #expect(ds.first?.string(Tag(0x0020, 0x1208)) == "1")
+        #expect(ds.first?.string(Tag(0x0028, 0x1053)) == "0")
+        #expect {
+            _ = try DICOMJSONReader.dataSets(Array(#"[{"00280103": {"vr": "US", "Value": [true]}}]"#.utf8))
+        } throws: { e in
+            (e as? DICOMwebError)?.message.contains("got a boolean") ?? false
+        }
+    }
+
     @Test func emptyBodyIsNoMatches() throws {
         #expect(try DICOMJSONReader.dataSets(Array(" \n".utf8)).isEmpty)
     }
@@ -205,5 +224,172 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
         let e = DICOMwebError(.http(status: 401), "", url: "https://me:secret@pacs.example/dicom-web/studies")
         #expect(e.description == "https://***@pacs.example/dicom-web/studies: HTTP 401 Unauthorized (the token or user name/password was refused)")
         #expect(DICOMwebAuth.bearer("s3cr3t").description.contains("s3cr3t") == false)
+    }
+}
+
+/// The streaming side of the parser: content handed on as slices, nothing held whole.
+@Suite struct MultipartStreamingTests {
+    /// Feeds `pieces` through the zero-copy API; returns the parts and the largest content
+    /// slice handed on.
+    static func stream(_ pieces: [ArraySlice<UInt8>], boundary: String = "XyZ") throws
+        -> (parts: [([String: String], [UInt8])], ended: Int, maxSlice: Int, maxHeld: Int) {
+        var p = try MultipartParser(boundary: boundary)
+        var parts: [([String: String], [UInt8])] = []
+        var ended = 0
+        var maxSlice = 0
+        for piece in pieces {
+            try Array(piece).withUnsafeBytes { raw in
+                try p.feed(raw) { event in
+                    switch event {
+                    case .partBegin(let h): parts.append((h, []))
+                    case .body(let b):
+                        maxSlice = max(maxSlice, b.count)
+                        parts[parts.count - 1].1 += b
+                    case .partEnd: ended += 1
+                    }
+                }
+            }
+        }
+        try p.finish()
+        return (parts, ended, maxSlice, p.maxHeldBytes)
+    }
+
+    @Test func threePiecesCutAtEveryPairOfOffsets() throws {
+        let contents = MultipartParserTests.tricky.prefix(4).map { Array($0) } + [Array("\r\n--Xy".utf8)]
+        let b = body(contents, preamble: "pre\r\n--XyY-amble\r\n--Xy\r\n", epilogue: "\r\n--XyZ--epi")
+        for i in 0...b.count {
+            for j in i...b.count {
+                let r = try Self.stream([b[..<i], b[i..<j], b[j...]])
+                #expect(r.parts.map(\.1) == contents, "cuts at \(i), \(j)")
+                #expect(r.ended == contents.count)
+                #expect(r.parts.allSatisfy { $0.0["content-type"] == "application/dicom" })
+            }
+        }
+    }
+
+    @Test func bodyCutShortInsideContentEndsNoPart() throws {
+        let full = body([Array("first".utf8), [UInt8](repeating: 7, count: 5000)])
+        var p = try MultipartParser(boundary: "XyZ")
+        var begun = 0, ended = 0
+        try Array(full.prefix(full.count - 100)).withUnsafeBytes { raw in
+            try p.feed(raw) { e in
+                if case .partBegin = e { begun += 1 }
+                if case .partEnd = e { ended += 1 }
+            }
+        }
+        #expect(begun == 2)
+        #expect(ended == 1)  // the second part never ends: a reader discards it
+        #expect(throws: DICOMwebError.self) { try p.finish() }
+    }
+
+    @Test func badFramingThroughTheStreamingAPI() throws {
+        for (text, what) in [("--XyZ\r\nno colon\r\n\r\nx\r\n--XyZ--", "without ':'"),
+                             ("--XyZ\r\n\r\nx\r\n--XyZ!!\r\n", "is followed by '!!")] {
+            #expect { _ = try Self.stream([Array(text.utf8)[...]]) } throws: { e in
+                (e as? DICOMwebError)?.message.contains(what) ?? false
+            }
+        }
+    }
+
+    /// A 50 MB part fed in 64 KiB pieces (as the network delivers it): the parser never holds
+    /// more than one piece, hands on no slice larger than a piece, and the content is intact.
+    @Test func fiftyMegabytePartIsNeverHeldWhole() throws {
+        let size = 50_000_000
+        var p = try MultipartParser(boundary: "sixray-0123456789")
+        let head = Array("preamble\r\n--sixray-0123456789\r\nContent-Type: application/dicom\r\n\r\n".utf8)
+        let tail = Array("\r\n--sixray-0123456789--\r\n".utf8)
+        var piece = [UInt8](repeating: 0, count: 65536)
+        var produced = 0
+        var got = 0
+        var maxSlice = 0
+        var checksumIn: UInt64 = 0, checksumOut: UInt64 = 0
+        var ended = 0
+        func handle(_ e: MultipartParser.Piece) {
+            switch e {
+            case .body(let b):
+                maxSlice = max(maxSlice, b.count)
+                for x in b { checksumOut = checksumOut &* 31 &+ UInt64(x) }
+                got += b.count
+            case .partEnd: ended += 1
+            case .partBegin: break
+            }
+        }
+        try head.withUnsafeBytes { try p.feed($0, handle) }
+        while produced < size {
+            let n = min(piece.count, size - produced)
+            for k in 0..<n {
+                // Bytes that keep producing CR LF '-' runs near the delimiter's start.
+                let v = UInt8(truncatingIfNeeded: (produced + k) &* 2654435761 >> 13)
+                piece[k] = v & 3 == 0 ? 13 : v & 3 == 1 ? 10 : v & 3 == 2 ? 45 : v
+                checksumIn = checksumIn &* 31 &+ UInt64(piece[k])
+            }
+            try piece.withUnsafeBytes { try p.feed(UnsafeRawBufferPointer(rebasing: $0[..<n]), handle) }
+            produced += n
+        }
+        try tail.withUnsafeBytes { try p.feed($0, handle) }
+        try p.finish()
+        #expect(got == size)
+        #expect(checksumOut == checksumIn)
+        #expect(ended == 1)
+        #expect(maxSlice <= 65536)
+        #expect(p.maxHeldBytes <= 65536 + 100, "parser held \(p.maxHeldBytes) bytes")
+    }
+}
+
+@Suite struct DelimiterSearchTests {
+    /// Boyer–Moore–Horspool finds the same first match as the plain memchr/memcmp search.
+    @Test(arguments: ["b0undary", "XyZ", "sixray-0123456789", "aaaa", "--", "r"])
+    func horspoolAgreesWithThePlainSearch(boundary: String) {
+        let needle: [UInt8] = [13, 10, 45, 45] + Array(boundary.utf8)
+        let pattern = DelimiterPattern(needle)
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [13, 10, 45] + Array(boundary.utf8) + [0, 255]
+        for _ in 0..<2000 {
+            var hay = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? 0 }
+            if Bool.random(using: &rng) { hay.insert(contentsOf: needle, at: Int.random(in: 0...hay.count, using: &rng)) }
+            let a = hay.withUnsafeBytes { pattern.firstIndex(in: $0, from: 0) }
+            let b = hay.withUnsafeBytes { findBytes(needle, in: $0, from: 0) }
+            #expect(a == b, "\(hay)")
+            if a != b { return }
+        }
+    }
+}
+
+import Foundation
+
+@Suite struct STOWBodyTests {
+    /// The STOW-RS body read from files parses back into the files' bytes, and its announced
+    /// length is its real length (it is sent as Content-Length).
+    @Test func bodyFromFilesParsesBackToThem() async throws {
+        let dir = NSTemporaryDirectory() + "sixray-stow-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let contents: [[UInt8]] = [(0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }, [], Array("\r\n--x".utf8)]
+        var paths: [String] = []
+        for (i, c) in contents.enumerated() {
+            let p = dir + "/\(i).dcm"
+            try Data(c).write(to: URL(fileURLWithPath: p))
+            paths.append(p)
+        }
+        let body = STOWFileBody(files: paths, sizes: contents.map(\.count), boundary: "sixray-test")
+        var all: [UInt8] = []
+        var largest = 0
+        for try await chunk in body {
+            largest = max(largest, chunk.readableBytes)
+            chunk.withUnsafeReadableBytes { all.append(contentsOf: $0) }
+        }
+        #expect(all.count == body.length)
+        #expect(largest <= 256 << 10)
+        let parts = try parse(all, boundary: "sixray-test", pieces: 65536)
+        #expect(parts.map(\.1) == contents)
+        #expect(parts.allSatisfy { $0.0["content-type"] == "application/dicom" })
+    }
+
+    @Test func aFileThatShrankIsAnError() async throws {
+        let p = NSTemporaryDirectory() + "sixray-stow-\(UUID().uuidString).dcm"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: p))
+        defer { try? FileManager.default.removeItem(atPath: p) }
+        let body = STOWFileBody(files: [p], sizes: [10], boundary: "b")
+        await #expect(throws: DICOMwebError.self) { for try await _ in body {} }
     }
 }

@@ -53,4 +53,25 @@ codec("native", 6, 4, 4, 0, bytes(range(16)))
 
 open(os.path.join(C, "toml", "config.toml"), "w").write('[cache]\nmax_size = "20 GB"\npath = "/data/sixray"\n\n[archives.pacs]\nhost = "pacs"\nport = 104\naet = "PACS"\n\n[ui]\ntheme = "dark"\n[profile.night]\nkeymap = "vim"\npresets = ["ct-brain", "ct-lung"]\n')
 open(os.path.join(C, "toml", "inline.toml"), "w").write('a = { b = 1, c = [1, 2.5, "x", true] }\n[[t]]\nd = 1979-05-27T07:32:00Z\n"quoted key" = \'\'\'multi\nline\'\'\'\n')
+# dicomweb-json: QIDO-RS and metadata answers (PS3.18 F.2): PN groups, numbers, SQ, AT,
+# InlineBinary, BulkDataURI, nulls.
+os.makedirs(os.path.join(C, "dicomweb-json"), exist_ok=True)
+open(os.path.join(C, "dicomweb-json", "qido.json"), "w").write(
+    '[{"00080020":{"vr":"DA","Value":["20240101"]},"00100010":{"vr":"PN","Value":[{"Alphabetic":"Doe^Jane","Ideographic":"X"}]},'
+    '"0020000D":{"vr":"UI","Value":["1.2.3"]},"00201208":{"vr":"IS","Value":[12]},"00080061":{"vr":"CS","Value":["CT","MR"]}},'
+    '{"00100020":{"vr":"LO","Value":["P2"]},"00081030":{"vr":"LO"}}]')
+open(os.path.join(C, "dicomweb-json", "metadata.json"), "w").write(
+    '[{"00280010":{"vr":"US","Value":[512]},"00280030":{"vr":"DS","Value":[0.5,0.5]},"00181041":{"vr":"FD","Value":[1.5e3]},'
+    '"00209165":{"vr":"AT","Value":["00100020"]},"00081140":{"vr":"SQ","Value":[{"00081150":{"vr":"UI","Value":["1.2"]},'
+    '"00081155":{"vr":"UI","Value":["1.2.3.4"]}}]},"00091010":{"vr":"OB","InlineBinary":"AAECAw=="},'
+    '"7FE00010":{"vr":"OW","BulkDataURI":"http://x/bulk"},"00200032":{"vr":"DS","Value":[null,"-1.5",2]},'
+    '"00186011":{"vr":"SQ","Value":[]},"00189219":{"vr":"SV","Value":[-9007199254740991]}}]')
+# multipart: byte 0 is the piece size (fuzzMultipart), then a body with boundary XyZ.
+os.makedirs(os.path.join(C, "multipart"), exist_ok=True)
+def mp(name, piece, body):
+    open(os.path.join(C, "multipart", name), "wb").write(bytes([piece]) + body)
+mp("two-parts", 3, b"preamble\r\n--XyZ\r\nContent-Type: application/dicom\r\n\r\nabc\r\n--XyZ\r\n"
+   b"Content-Type: application/dicom\r\nX-A: 1\r\n\r\n\r\n--XyY-\r\r\n--XyZ--\r\nepilogue")
+mp("padding-empty-headers", 1, b"--XyZ \t\r\n\r\n--XyZ\r\n\r\nx\r\n--XyZ--")
+mp("cut-short", 7, b"--XyZ\r\nContent-Type: application/dicom\r\n\r\nDICM and more")
 print("seeds written")

@@ -28,10 +28,14 @@ public enum DICOMJSONReader {
         return out
     }
 
+    /// JSON true/false. (`v is Bool` will not do: on Linux an NSNumber 0 or 1 also casts to
+    /// Bool, which made PixelRepresentation 0/1 "not a number".)
+    static func isBoolean(_ n: NSNumber) -> Bool { n.objCType.pointee == CChar(UInt8(ascii: "c")) }
+
     static func typeName(_ v: Any) -> String {
         switch v {
         case is String: return "a string"
-        case is NSNumber: return "a number"
+        case let n as NSNumber: return isBoolean(n) ? "a boolean" : "a number"
         case is [Any]: return "an array"
         case is [String: Any]: return "an object"
         case is NSNull: return "null"
@@ -95,7 +99,7 @@ public enum DICOMJSONReader {
 
     static func encode(_ list: [Any], vr: VR, at where_: String, url: String?) throws(DICOMwebError) -> [UInt8] {
         func number(_ v: Any, _ i: Int) throws(DICOMwebError) -> Double {
-            if let n = v as? NSNumber, !(v is Bool) { return n.doubleValue }
+            if let n = v as? NSNumber, !isBoolean(n) { return n.doubleValue }
             if let s = v as? String, let d = Double(s) { return d }
             throw DICOMwebError(.json, "\(where_) Value[\(i)]: expected a number for VR \(vr.rawValue), got \(typeName(v))", url: url)
         }
@@ -133,7 +137,7 @@ public enum DICOMJSONReader {
                 switch v {
                 case is NSNull: strings.append("")
                 case let s as String: strings.append(s)
-                case let n as NSNumber where vr == .IS || vr == .DS:
+                case let n as NSNumber where (vr == .IS || vr == .DS) && !isBoolean(n):
                     let d = n.doubleValue
                     strings.append(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))
                 case let o as [String: Any] where vr == .PN:
@@ -161,26 +165,51 @@ public struct Part10Header: Sendable, Equatable {
 
     /// Parse the preamble, "DICM" and the group 0002 elements (always Explicit VR Little Endian).
     public static func parse(_ b: [UInt8]) throws(DICOMwebError) -> Part10Header {
-        guard b.count >= 132, b[128] == 0x44, b[129] == 0x49, b[130] == 0x43, b[131] == 0x4D else {
+        guard let h = try scan(b, isComplete: true) else {
+            throw DICOMwebError(.instance, "part's File Meta Information is incomplete (\(b.count) bytes)")
+        }
+        return h
+    }
+
+    /// Parse the start of a part as it arrives: nil while `b` might still be too short to hold
+    /// the whole meta group (`isComplete` false), so a streaming reader can wait for more
+    /// bytes; errors as soon as the bytes cannot be Part 10.
+    public static func scan(_ b: [UInt8], isComplete: Bool) throws(DICOMwebError) -> Part10Header? {
+        let magic: [UInt8] = [0x44, 0x49, 0x43, 0x4D]  // "DICM"
+        let seen = max(0, min(b.count, 132) - 128)
+        guard seen == 0 || b[128..<(128 + seen)].elementsEqual(magic[..<seen]), isComplete ? b.count >= 132 : true else {
             throw DICOMwebError(.instance, "part is not a DICOM Part 10 instance (no 'DICM' at byte 128, PS3.10 §7.1; \(b.count) bytes)")
         }
+        if b.count < 132 { return nil }
         var i = 132
         var values: [UInt16: String] = [:]
         func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
-        while i + 8 <= b.count, u16(i) == 0x0002 {
+        while true {
+            guard i + 8 <= b.count else {
+                if isComplete { break }
+                return nil
+            }
+            guard u16(i) == 0x0002 else { break }
             let element = UInt16(u16(i + 2))
             let vr = String(decoding: b[(i + 4)..<(i + 6)], as: UTF8.self)
             var length: Int
             var header: Int
             if ["OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"].contains(vr) {
-                guard i + 12 <= b.count else { break }
+                guard i + 12 <= b.count else {
+                    if isComplete { break }
+                    return nil
+                }
                 length = u16(i + 8) | u16(i + 10) << 16
                 header = 12
             } else {
                 length = u16(i + 6)
                 header = 8
             }
-            guard length != 0xFFFF_FFFF, i + header + length <= b.count else {
+            guard length != 0xFFFF_FFFF else {
+                throw DICOMwebError(.instance, "File Meta Information element (0002,\(String(element, radix: 16))) at byte \(i) has an undefined length")
+            }
+            guard i + header + length <= b.count else {
+                if !isComplete { return nil }
                 throw DICOMwebError(.instance, "File Meta Information element (0002,\(String(element, radix: 16))) at byte \(i) runs past the part's \(b.count) bytes")
             }
             if [0x0002, 0x0003, 0x0010].contains(element) {
