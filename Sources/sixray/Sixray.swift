@@ -25,9 +25,26 @@ enum Main {
             case .dump: try auditDump(paths, showConfidential: showConfidential, deidentified: deidentified)
             }
         }
-        let direct = OneShot.commands.merging(["export": Export.self, "inspect": Inspect.self]) { a, _ in a }
+        // The subcommand named first is parsed on its own: ArgumentParser's whole tree (16
+        // commands and their subcommands) costs a third of a command's start-up in protocol
+        // conformance lookups over this large binary. Help, and any argument the subcommand
+        // refuses, go through the root so that messages read as `sixray …` always.
+        let direct: [String: any ParsableCommand.Type] = [
+            "worklist": Worklist.self, "demo": Demo.self, "open": Open.self, "view": View.self, "export": Export.self,
+            "dump": Dump.self, "inspect": Inspect.self, "import": Import.self, "cache": Cache.self, "echo": Echo.self,
+            "query": Query.self, "retrieve": Retrieve.self, "send": Send.self, "listen": Listen.self, "audit": Audit.self,
+            "bench": Bench.self,
+        ]
         if let command = OneShot.command(for: args, among: direct) {
-            OneShot.run(command, args)
+            var parsed: any ParsableCommand
+            do {
+                parsed = try command.parseAsRoot(Array(args.dropFirst()))
+            } catch {
+                Sixray.main()  // parses again and reports the error as `sixray …`
+                Sixray.exit(withError: error)
+            }
+            do { try parsed.run() } catch { Sixray.exit(withError: error) }
+            Sixray.exit()
         }
         Sixray.main()
     }
