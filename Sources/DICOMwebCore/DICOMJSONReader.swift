@@ -110,13 +110,22 @@ public enum DICOMJSONReader {
             for (i, v) in list.enumerated() {
                 if v is NSNull { continue }
                 let d = try number(v, i)
+                // An integer VR takes the value's integer part, and only within its range: a
+                // huge, infinite or NaN number is refused in words (Int(d) would trap; found
+                // by Scripts/fuzz dicomweb-json).
+                func integer<T: FixedWidthInteger>(_: T.Type) throws(DICOMwebError) -> T {
+                    guard d.isFinite, let x = T(exactly: d.rounded(.towardZero)) else {
+                        throw DICOMwebError(.json, "\(where_) Value[\(i)]: \(d) is out of range for VR \(vr.rawValue)", url: url)
+                    }
+                    return x
+                }
                 switch vr {
-                case .US: le(UInt16(clamping: Int(d)))
-                case .SS: le(Int16(clamping: Int(d)))
-                case .UL: le(UInt32(clamping: Int(d)))
-                case .SL: le(Int32(clamping: Int(d)))
-                case .UV: le(UInt64(max(0, d)))
-                case .SV: le(Int64(d))
+                case .US: le(try integer(UInt16.self))
+                case .SS: le(try integer(Int16.self))
+                case .UL: le(try integer(UInt32.self))
+                case .SL: le(try integer(Int32.self))
+                case .UV: le(try integer(UInt64.self))
+                case .SV: le(try integer(Int64.self))
                 case .FL: le(Float(d).bitPattern)
                 default: le(d.bitPattern)
                 }
