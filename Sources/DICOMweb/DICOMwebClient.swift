@@ -291,6 +291,16 @@ public final class DICOMwebClient: Sendable {
             default: return "\(e)"
             }
         }
+        // NIO's IOError reads "read(descriptor:pointer:size:): Connection reset by peer (errno: 104)":
+        // keep the words, not the system call.
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: return "connection refused (nothing listening at that host and port)"
+            case ECONNRESET: return "the server reset the connection"
+            case EPIPE: return "the server closed the connection while Sixray was sending"
+            default: return String(cString: strerror(e.errnoCode)).lowercased()
+            }
+        }
         let text = "\(error)"
         if text.contains("Connection refused") { return "connection refused (nothing listening at that host and port)" }
         if text.contains("CERTIFICATE_VERIFY_FAILED") {

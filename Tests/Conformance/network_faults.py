@@ -346,6 +346,9 @@ for node in ("get", "move", "wado"):
         if mode != "stall" and errors:
             check(f"{label}: the error says the connection ended (not a timeout)",
                   "timed out" not in errors[0] and "stalled" not in errors[0], errors[0])
+        if mode == "reset" and errors:
+            check(f"{label}: the error says the connection was reset, in words",
+                  "reset" in errors[0].lower() and "descriptor" not in errors[0] and "errno" not in errors[0], errors[0])
         # A reset makes the kernel drop what the client had not read yet, so nothing may be kept.
         check_store(label, root, expect_some=node != "move" and mode != "reset")
         complete_it(label, root, node)
