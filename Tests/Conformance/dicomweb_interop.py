@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid, CTImageStorage, MRImageStorage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Harness, ORTHANC_DICOMWEB_PLUGIN as PLUGIN, free_port, wait_port
+from harness import Harness, ORTHANC_DICOMWEB_PLUGIN as PLUGIN, Tmux, free_port, wait_port
 
 SIXRAY = os.path.abspath(sys.argv[1])
 H = Harness("sixray-web-")
@@ -327,28 +327,17 @@ check("--metadata on a DIMSE archive: a usage error in words", r.returncode != 0
 # The workstation on the DICOMweb archive, in tmux: QIDO-RS fills the worklist, Enter on the
 # CT study retrieves it by WADO-RS into the store and opens its series.
 if shutil.which("tmux"):
-    sock = f"sixray-web-{os.getpid()}"
     env_prefix = f"XDG_CONFIG_HOME={TMP}/xdg XDG_CACHE_HOME={TMP}/tui-cache TERM=xterm-256color"
-    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws", "-x", "140", "-y", "40",
-                    f"{env_prefix} {SIXRAY} --protocol blocks --archive web --root {TMP}/tui-store; echo EXIT=$?; sleep 30"], check=False)
-    def pane():
-        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "ws"], capture_output=True, text=True).stdout
-    def wait_for(text, seconds=20):
-        end = time.time() + seconds
-        while time.time() < end:
-            if text in pane():
-                return True
-            time.sleep(0.2)
-        return False
-    check("workstation on DICOMweb: QIDO-RS fills the worklist", wait_for("web: "), pane())
+    tui = Tmux("sixray-web", f"{env_prefix} {SIXRAY} --protocol blocks --archive web --root {TMP}/tui-store; echo EXIT=$?; sleep 30")
+    check("workstation on DICOMweb: QIDO-RS fills the worklist", tui.wait_for("web: "), tui.pane())
     acc = pydicom.dcmread(orthanc_file(sorted(ct_uids)[0]), stop_before_pixels=True).AccessionNumber
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "/"], check=False)
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "-l", str(acc)], check=False)
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter", "Enter"], check=False)
-    check("workstation on DICOMweb: Enter retrieves by WADO-RS and opens the series", wait_for("Retrieved ", 60), pane())
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "C-c"], check=False)
-    check("workstation on DICOMweb: Ctrl-C quits cleanly", wait_for("EXIT=0", 10), pane())
-    subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+    tui.keys("/")
+    tui.keys(str(acc), literal=True)
+    tui.keys("Enter", "Enter")
+    check("workstation on DICOMweb: Enter retrieves by WADO-RS and opens the series", tui.wait_for("Retrieved ", 60), tui.pane())
+    tui.keys("C-c")
+    check("workstation on DICOMweb: Ctrl-C quits cleanly", tui.wait_for("EXIT=0", 10), tui.pane())
+    tui.close()
 else:
     print("skip: tmux not installed (workstation on DICOMweb)")
 

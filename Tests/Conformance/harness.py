@@ -44,6 +44,35 @@ def wait_port(port, timeout=20):
     return False
 
 
+class Tmux:
+    """A detached tmux session on a private server (`-L`), to drive the workstation as a person
+    would: `keys("/")`, `keys("ACC", literal=True)`, `wait_for("Retrieved ", 60)`, `pane()`."""
+
+    def __init__(self, name, command, width=140, height=40):
+        self.sock = f"{name}-{os.getpid()}"
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws",
+                        "-x", str(width), "-y", str(height), command], check=False)
+
+    def pane(self):
+        return subprocess.run(["tmux", "-L", self.sock, "capture-pane", "-p", "-t", "ws"],
+                              capture_output=True, text=True).stdout
+
+    def wait_for(self, text, seconds=20):
+        end = time.time() + seconds
+        while time.time() < end:
+            if text in self.pane():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def keys(self, *keys, literal=False):
+        subprocess.run(["tmux", "-L", self.sock, "send-keys", "-t", "ws"] + (["-l"] if literal else []) + list(keys),
+                       check=False)
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], check=False)
+
+
 class Orthanc:
     """A running Orthanc: its ports, its REST root, and its log."""
 

@@ -20,7 +20,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid, CTImageStorage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Harness, free_port, wait_port
+from harness import Harness, Tmux, free_port, wait_port
 
 SIXRAY = os.path.abspath(sys.argv[1])
 DATA = sys.argv[2:]
@@ -239,30 +239,19 @@ check("a second retrieve into the store skips everything", r.returncode == 0 and
 # remote, Enter retrieves one into the store (progress in the status line) and the series
 # browser shows it; the store then holds it complete.
 if shutil.which("tmux"):
-    sock = f"sixray-net-{os.getpid()}"
     tui_store = TMP + "/tui-store"
     env_prefix = f"XDG_CONFIG_HOME={TMP}/xdg XDG_CACHE_HOME={TMP}/tui-cache TERM=xterm-256color"
-    subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", "new-session", "-d", "-s", "ws", "-x", "140", "-y", "40",
-                    f"{env_prefix} {SIXRAY} --protocol blocks --root {tui_store}; echo EXIT=$?; sleep 30"], check=False)
-    def pane():
-        return subprocess.run(["tmux", "-L", sock, "capture-pane", "-p", "-t", "ws"], capture_output=True, text=True).stdout
-    def wait_for(text, seconds=20):
-        end = time.time() + seconds
-        while time.time() < end:
-            if text in pane():
-                return True
-            time.sleep(0.2)
-        return False
-    check("workstation: the worklist lists the archive's studies", wait_for("orthanc: 2 studies"), pane())
-    check("workstation: archive studies show as remote", "remote" in pane(), pane())
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "/"], check=False)
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "-l", "ACC-NET-1"], check=False)
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "Enter", "Enter"], check=False)
-    check("workstation: Enter retrieves the study and opens its series", wait_for("Retrieved ", 60), pane())
-    check("workstation: the series browser shows the retrieved series", "24/24" in pane() and "local" in pane(), pane())
-    subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "ws", "C-c"], check=False)
-    check("workstation: Ctrl-C quits cleanly", wait_for("EXIT=0", 10), pane())
-    subprocess.run(["tmux", "-L", sock, "kill-server"], check=False)
+    tui = Tmux("sixray-net", f"{env_prefix} {SIXRAY} --protocol blocks --root {tui_store}; echo EXIT=$?; sleep 30")
+    check("workstation: the worklist lists the archive's studies", tui.wait_for("orthanc: 2 studies"), tui.pane())
+    check("workstation: archive studies show as remote", "remote" in tui.pane(), tui.pane())
+    tui.keys("/")
+    tui.keys("ACC-NET-1", literal=True)
+    tui.keys("Enter", "Enter")
+    check("workstation: Enter retrieves the study and opens its series", tui.wait_for("Retrieved ", 60), tui.pane())
+    check("workstation: the series browser shows the retrieved series", "24/24" in tui.pane() and "local" in tui.pane(), tui.pane())
+    tui.keys("C-c")
+    check("workstation: Ctrl-C quits cleanly", tui.wait_for("EXIT=0", 10), tui.pane())
+    tui.close()
     r = sixray("cache", "ls", "--json", "--root", tui_store)
     listed = json.loads(r.stdout or "[]") if r.returncode == 0 else []
     check("workstation: the retrieved study is complete in the store",
