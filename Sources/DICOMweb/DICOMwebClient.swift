@@ -383,7 +383,9 @@ public final class DICOMwebClient: Sendable {
             let task = http.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
             var transportError: (any Error)?
             do { try await task.futureResult.get() } catch { transportError = error }
+            await delegate.finish()
             var result = delegate.result
+            result.error = nil
             if delegate.inPart { handler.partAbandoned() }
             let status = delegate.status
             if (status == 429 || status == 503) && attempt < maxRetries {
@@ -395,7 +397,7 @@ public final class DICOMwebClient: Sendable {
             if status >= 400 {
                 let excerpt = String(decoding: delegate.errorBody, as: UTF8.self).split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
                 result.error = DICOMwebError(.http(status: status), attempt > 0 ? "after \(attempt) retries; \(excerpt)" : String(excerpt), url: url)
-            } else if let failure = delegate.failure {
+            } else if let failure = delegate.failure ?? delegate.pipeline.failure {
                 result.error = failure
             } else if let transportError {
                 if !delegate.sawHead, attempt < maxRetries, isRetryable(transportError) {
