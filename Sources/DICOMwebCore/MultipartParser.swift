@@ -6,9 +6,10 @@
 /// Content is handed on without copying: `feed(_:_:)` passes slices of the piece it was given
 /// (valid during the call), and only the tail that could be the start of a delimiter split
 /// across reads (the delimiter's length − 1 bytes) is held back. Outside a part's content (the
-/// preamble, a header block) the parser keeps the unread rest of the current piece. So what it
-/// holds is bounded by the largest piece fed plus one header block, whatever the size of a
-/// part or of the body (`maxHeldBytes` records the high-water mark).
+/// preamble, a header block) the parser takes the piece into its buffer 1 KiB at a time, so
+/// at most that much of a part's first content is copied. What it holds is bounded by one
+/// header block plus 1 KiB, whatever the size of a piece, a part or the body (`maxHeldBytes`
+/// records the high-water mark).
 ///
 /// The preamble before the first delimiter and the epilogue after the closing one are
 /// ignored, as RFC 2046 requires. A body that ends before the closing delimiter, a
@@ -50,6 +51,8 @@ public struct MultipartParser: Sendable {
     public private(set) var maxHeldBytes = 0
     /// Header blocks larger than this are refused (a body that is not multipart at all).
     public var maxHeaderBytes = 64 * 1024
+    /// How much of a piece is taken into `pending` at a time outside a part's content.
+    static let window = 1024
 
     public init(boundary: String) throws(DICOMwebError) {
         let b = Array(boundary.utf8)
@@ -166,11 +169,15 @@ public struct MultipartParser: Sendable {
                 pending.append(contentsOf: rest)
                 break loop
             case .preamble, .afterDelimiter, .headers:
-                if !rest.isEmpty {
-                    pending.append(contentsOf: rest)
-                    rest = UnsafeRawBufferPointer(start: nil, count: 0)
-                }
-                guard try step(handle) else { break loop }
+                // Outside content, take the piece a window at a time: a header block is a few
+                // hundred bytes, and what follows it in the piece is content best handed on
+                // from the piece itself (taking the whole rest of a 64 KiB read here copied it
+                // twice, once per part).
+                if try step(handle) { continue loop }
+                if rest.isEmpty { break loop }
+                let take = min(rest.count, Self.window)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<take]))
+                rest = UnsafeRawBufferPointer(rebasing: rest[take...])
             }
         }
     }

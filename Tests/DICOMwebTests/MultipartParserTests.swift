@@ -366,6 +366,40 @@ func body(_ contents: [[UInt8]], boundary: String = "XyZ", preamble: String = ""
     }
 }
 
+/// After each part's headers, the parser copies at most a 1 KiB window of the piece; the rest
+/// of the part's content is handed on as slices of the pieces fed (a 120-part WADO-RS retrieve
+/// in 64 KiB reads used to copy the rest of the read at every part boundary, twice).
+@Suite struct MultipartCopyTests {
+    @Test func contentAfterHeadersIsSlicedNotCopied() throws {
+        let contents = (0..<7).map { k in (0..<(100_000 + 977 * k)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ k) } }
+        let whole = body(contents, preamble: "preamble\r\n")
+        var p = try MultipartParser(boundary: "XyZ")
+        var got: [[UInt8]] = []
+        var copied = 0, copiedMax = 0, copiedInPart = 0
+        var i = 0
+        while i < whole.count {
+            let end = min(whole.count, i + 65536)
+            try whole[i..<end].withUnsafeBytes { piece in
+                try p.feed(piece) { e in
+                    switch e {
+                    case .partBegin: got.append([]); copiedInPart = 0
+                    case .body(let b):
+                        got[got.count - 1] += b
+                        let inPiece = b.baseAddress.map { $0 >= piece.baseAddress! && $0 + b.count <= piece.baseAddress! + piece.count } ?? true
+                        if !inPiece { copied += b.count; copiedInPart += b.count; copiedMax = max(copiedMax, copiedInPart) }
+                    case .partEnd: break
+                    }
+                }
+            }
+            i = end
+        }
+        try p.finish()
+        #expect(got == contents)
+        #expect(copiedMax <= MultipartParser.window + 200, "one part had \(copiedMax) bytes from the parser's buffer")
+        #expect(p.maxHeldBytes <= MultipartParser.window + 200, "parser held \(p.maxHeldBytes) bytes")
+    }
+}
+
 @Suite struct DelimiterSearchTests {
     /// Boyer–Moore–Horspool finds the same first match as the plain memchr/memcmp search.
     @Test(arguments: ["b0undary", "XyZ", "sixray-0123456789", "aaaa", "--", "r"])
