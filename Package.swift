@@ -103,7 +103,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         // The I/O-free half of DICOMweb (multipart parser, PS3.18 JSON reader, its error type):
         // no NIO, so the fuzz build stays light.
-        .target(name: "DICOMwebCore", dependencies: ["DICOMCore"], swiftSettings: swiftSettings),
+        // glibc's memmem for the multipart boundary search (not exported by Swift's Glibc module).
+        .target(name: "CMemSearch"),
+        .target(name: "DICOMwebCore", dependencies: ["DICOMCore", "CMemSearch"], swiftSettings: swiftSettings),
         .target(
             name: "DICOMweb",
             dependencies: [

@@ -1,3 +1,4 @@
+
 /// A streaming parser for `multipart/related` bodies (RFC 2387, framing of RFC 2046 §5.1.1),
 /// as WADO-RS and STOW-RS use them (PS3.18 8.6.1.2). It does no I/O: feed it the body in
 /// pieces of any size as they arrive and it reports each part's headers, its content in
@@ -314,43 +315,28 @@ package func findBytes(_ needle: [UInt8], in hay: UnsafeRawBufferPointer, from: 
     }
 }
 
-/// The boundary delimiter, searched for with Boyer–Moore–Horspool (a bad-character shift
-/// table): it skips about a delimiter's length per step through content. (memchr for its CR
-/// then memcmp stops every 256 bytes or so in 16-bit pixel data, and was 16 % of a
-/// retrieve's CPU time under perf, 120 × 512 KB CT slices.)
+/// The boundary delimiter, searched for with glibc's memmem (two-way and hashed Horspool,
+/// vectorised). Measured on 150 MB of 12-bit CT pixel data with Orthanc's 76-byte delimiter:
+/// memmem 3.7 ms, a plain Boyer–Moore–Horspool loop 6.8 ms (it waits on each load to know
+/// its next shift; it was ~5 % of a WADO-RS retrieve's CPU under perf), a two-byte SIMD filter
+/// 4.3 ms; memchr for the delimiter's CR then memcmp stops every few hundred bytes in 16-bit
+/// pixel data.
 struct DelimiterPattern: Sendable {
     let bytes: [UInt8]
-    let shift: [Int]
 
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
-        var t = [Int](repeating: bytes.count, count: 256)
-        for i in 0..<max(0, bytes.count - 1) { t[Int(bytes[i])] = bytes.count - 1 - i }
-        shift = t
-    }
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     func firstIndex(in hay: UnsafeRawBufferPointer, from: Int) -> Int? {
         let n = bytes.count
-        guard n > 0, hay.count - from >= n, let raw = hay.baseAddress else { return nil }
-        let base = raw.assumingMemoryBound(to: UInt8.self)
-        return bytes.withUnsafeBufferPointer { nb -> Int? in
-            shift.withUnsafeBufferPointer { sh -> Int? in
-                guard let needle = nb.baseAddress else { return nil }
-                let last = n - 1
-                let lastByte = needle[last]
-                let end = hay.count - n
-                var i = from
-                while i <= end {
-                    let c = base[i + last]
-                    if c == lastByte && memcmp(base + i, needle, last) == 0 { return i }
-                    i += sh[Int(c)]
-                }
-                return nil
-            }
+        guard n > 0, from >= 0, hay.count - from >= n, let raw = hay.baseAddress else { return nil }
+        return bytes.withUnsafeBytes { nb -> Int? in
+            guard let p = sixray_memmem(raw + from, hay.count - from, nb.baseAddress, n) else { return nil }
+            return raw.distance(to: p)
         }
     }
 }
 
+import CMemSearch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
