@@ -276,3 +276,15 @@ final class AbortingAcceptor: ChannelInboundHandler, @unchecked Sendable {
     var storeContext: PresentationContextProposal?
     var sent = false
 }
+
+/// Retrieved files are named by their SOP Instance UID; anything that is not a UID (PS3.5
+/// §9.1: digits and dots, at most 64) must never become a path.
+@Suite struct DirectorySinkNameTests {
+    @Test func uidsNameFilesAndNothingElseDoes() {
+        #expect(DirectorySink.fileName(for: "1.2.840.10008.5.1.4.1.1.2") == "1.2.840.10008.5.1.4.1.1.2.dcm")
+        #expect(DirectorySink.fileName(for: String(repeating: "1", count: 64)) != nil)
+        for bad in ["", ".1.2", "1.2/../x", "../1", "1.2 3", "1.2\u{0}", "١.٢", "1.2\u{FF11}", String(repeating: "1", count: 65), "1.2.x"] {
+            #expect(DirectorySink.fileName(for: bad) == nil, "\(bad)")
+        }
+    }
+}
