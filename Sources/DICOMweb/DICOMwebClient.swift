@@ -153,6 +153,11 @@ public struct WADOResult: Sendable {
     public var parts = 0
     public var bytes = 0
     public var error: DICOMwebError?
+    /// The server answered 206 Partial Content: it sent only some of what was asked
+    /// (PS3.18 §10.4.3, with a Warning header saying why); the caller should find out which.
+    public var partialContent = false
+    /// The Warning header of a 206, if any.
+    public var warning: String?
 
     public init(parts: Int = 0, bytes: Int = 0, error: DICOMwebError? = nil) {
         self.parts = parts
@@ -394,6 +399,8 @@ public final class DICOMwebClient: Sendable {
             await delegate.finish()
             var result = delegate.result
             result.error = nil
+            result.partialContent = delegate.status == 206
+            result.warning = delegate.warning
             if delegate.inPart { handler.partAbandoned() }
             let status = delegate.status
             if (status == 429 || status == 503) && attempt < maxRetries {

@@ -23,6 +23,7 @@ final class WADOStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
     let url: String
     private(set) var status = 0
     private(set) var retryAfter: Double?
+    private(set) var warning: String?
     private(set) var errorBody: [UInt8] = []
     private(set) var failure: DICOMwebError?
     private(set) var sawHead = false
@@ -49,6 +50,7 @@ final class WADOStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
         sawHead = true
         status = Int(head.status.code)
         retryAfter = head.headers.first(name: "Retry-After").flatMap(Double.init)
+        warning = head.headers.first(name: "Warning")
         guard status < 400 else { return task.eventLoop.makeSucceededVoidFuture() }
         let (type, params) = parseMediaType(head.headers.first(name: "Content-Type") ?? "")
         guard type == "multipart/related", let boundary = params["boundary"] else {

@@ -79,7 +79,12 @@ public struct WebRetrieveReport: Sendable {
     /// Listed but neither received nor already held.
     public var missing: [String] = []
     public var error: DICOMwebError?
-    public var isComplete: Bool { error == nil && missing.isEmpty }
+    /// The server answered 206 Partial Content for at least one request, and its Warning.
+    public var partialContent = false
+    public var warning: String?
+    /// Complete when nothing failed and nothing is missing; after a 206 only if the listing
+    /// could be read and shows nothing missing.
+    public var isComplete: Bool { error == nil && missing.isEmpty && !(partialContent && expected == nil) }
 }
 
 /// Retrieve a study or series by WADO-RS into `sink` (PS3.18 §10.4). Each multipart part
@@ -94,10 +99,10 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
                              progress: @escaping @Sendable (Int) -> Void = { _ in }) async -> WebRetrieveReport {
     var report = WebRetrieveReport()
     let count = NIOLockedValueBox(0)
-    @Sendable func one(_ series: String?) async -> (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?) {
+    @Sendable func one(_ series: String?) async -> (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?, partial: String?) {
         let handler = SinkPartHandler(sink: sink) { _ in progress(count.withLockedValue { $0 += 1; return $0 }) }
         let r = await client.retrieve(study: study, series: series, into: handler)
-        return (handler.received, handler.skipped, r.error)
+        return (handler.received, handler.skipped, r.error, r.partialContent ? (r.warning ?? "") : nil)
     }
     var parallel: [String] = []
     if series == nil && concurrency > 1 {
@@ -107,7 +112,7 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
     }
     if parallel.count > 1 {
         let list = parallel
-        await withTaskGroup(of: (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?).self) { group in
+        await withTaskGroup(of: (received: [ReceivedInstance], skipped: Int, error: DICOMwebError?, partial: String?).self) { group in
             var next = 0
             while next < min(concurrency, list.count) {
                 let s = list[next]
@@ -118,6 +123,7 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
                 report.received += r.received
                 report.skipped += r.skipped
                 if report.error == nil { report.error = r.error }
+                if let w = r.partial { report.partialContent = true; report.warning = report.warning ?? (w.isEmpty ? nil : w) }
                 if next < list.count {
                     let s = list[next]
                     group.addTask { await one(s) }
@@ -130,11 +136,14 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
         report.received = r.received
         report.skipped = r.skipped
         report.error = r.error
+        report.partialContent = r.partial != nil
+        report.warning = r.partial.flatMap { $0.isEmpty ? nil : $0 }
     }
-    if report.error != nil {
-        // Only a retrieve that broke off needs the listing, to say what is missing. (Running
-        // it alongside every transfer cost Orthanc ~100 ms of CPU per 120-instance series,
-        // taken from the transfer on a 2-core machine.)
+    if report.error != nil || report.partialContent {
+        // Only a retrieve that broke off, or that the server answered with 206 Partial Content
+        // (PS3.18 §10.4.3: some instances could not be returned), needs the listing, to say
+        // what is missing. (Running it alongside every transfer cost Orthanc ~100 ms of CPU per
+        // 120-instance series, taken from the transfer on a 2-core machine.)
         var q = QIDOQuery(level: .instances, studyInstanceUID: study, seriesInstanceUID: series)
         q.includeFields = ["00080018"]
         if let list = try? await client.searchAll(q) {

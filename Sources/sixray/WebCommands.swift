@@ -82,6 +82,10 @@ extension Retrieve {
         if !report.isComplete {
             var why: [String] = []
             if let e = report.error { why.append(e.description) }
+            if report.partialContent {
+                why.append("the archive sent only part of the study (HTTP 206 Partial Content"
+                           + (report.warning.map { ": \(String($0.prefix(200)))" } ?? "") + ")")
+            }
             if !report.missing.isEmpty { why.append("\(report.missing.count) instances missing") }
             Output.error("retrieve incomplete: " + why.joined(separator: "; "))
             throw ExitCode(report.received.isEmpty && report.skipped == 0 ? 1 : 2)

@@ -436,6 +436,14 @@ class Faulty(http.server.BaseHTTPRequestHandler):
             return self.send(200, b"<html>login page</html>", "application/dicom+json")
         if p.startswith("/forbidden/"):
             return self.send(403, b"no access", "text/plain")
+        if p.startswith("/partial/") and p.split("?")[0].endswith("/instances"):
+            return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
+        if p.startswith("/partial/"):
+            # PS3.18 10.4.3: 206 Partial Content, a well-formed body with two of the three.
+            body = b"".join(b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + open(f, "rb").read() + b"\r\n"
+                            for f in ct_files[:2]) + b"--BND--\r\n"
+            return self.send(206, body, 'multipart/related; type="application/dicom"; boundary=BND',
+                             [("Warning", '299 sixray-test "1 instance could not be read"')])
         if p.startswith("/cut/") and p.split("?")[0].endswith("/instances"):
             return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
         if p.startswith("/cut/"):
@@ -480,6 +488,13 @@ check("body cut short: exit 2, the two complete instances kept, the third marked
       and not [f for f in os.listdir(outc) if f.startswith(".partial")], (r.returncode, r.stderr, kept, state))
 bad = [u for u in kept if same_instance(f"{outc}/{u}.dcm", by_uid[u])]
 check("body cut short: the kept instances are whole", kept and not bad, bad)
+outp = TMP + "/partial"
+r = sixray("retrieve", fb + "/partial", "--study", study_ct, "--out", outp)
+kept = sorted(f[:-4] for f in os.listdir(outp) if f.endswith(".dcm")) if os.path.isdir(outp) else []
+state = json.load(open(outp + "/.sixray-retrieve.json")) if os.path.exists(outp + "/.sixray-retrieve.json") else {}
+check("206 Partial Content: exit 2, the two sent kept, the third listed as missing, the Warning shown",
+      r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
+      and "206 Partial Content" in r.stderr and "could not be read" in r.stderr, (r.returncode, r.stderr, kept, state))
 srv.shutdown()
 
 sys.exit(H.finish("DICOMweb interop"))
