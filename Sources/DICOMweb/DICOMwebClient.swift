@@ -396,6 +396,10 @@ public final class DICOMwebClient: Sendable {
             let task = http.execute(request: request, delegate: delegate, deadline: .now() + .hours(24))
             var transportError: (any Error)?
             do { try await task.futureResult.get() } catch { transportError = error }
+            // A connection that ends badly after the closing boundary delimiter (a TLS peer
+            // closing without close_notify, say) lost nothing: every part arrived whole and
+            // inside the authenticated stream, and the multipart framing says the body is done.
+            if transportError != nil && delegate.bodyComplete { transportError = nil }
             await delegate.finish()
             var result = delegate.result
             result.error = nil

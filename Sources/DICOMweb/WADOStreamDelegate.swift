@@ -43,6 +43,10 @@ final class WADOStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
     /// The body ended inside a part (after `finish()`).
     var inPart: Bool { pipeline.inPart }
 
+    /// The closing boundary delimiter has been read: the body is complete whatever the
+    /// connection does next.
+    var bodyComplete: Bool { status < 400 && failure == nil && (parser?.isComplete ?? false) }
+
     /// Wait until the handler has had every part that arrived.
     func finish() async { await pipeline.finish() }
 

@@ -399,6 +399,88 @@ r = sixray("echo", surl, "--tls", "--tls-no-verify")
 check("HTTPS: --tls-no-verify connects to the untrusted server", r.returncode == 0, r.stderr)
 tls_srv.shutdown()
 
+
+# A whole WADO-RS study retrieve over TLS, from the real archive: a TLS-terminating proxy
+# (Python's ssl module, OpenSSL) in front of Orthanc's HTTP port, as hospitals put one in
+# front of a PACS. The body streams through NIOSSL and the multipart parser.
+def tls_proxy(target_port, close_notify=True):
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(8)
+
+    # One thread per connection and one request per connection (Connection: close): an
+    # SSL socket must not be read and written from two threads at once.
+    def handle(raw):
+        conn = up = None
+        try:
+            conn = ctx.wrap_socket(raw, server_side=True)
+            req = b""
+            while b"\r\n\r\n" not in req:
+                d = conn.recv(1 << 16)
+                if not d:
+                    return
+                req += d
+            head, _, rest = req.partition(b"\r\n\r\n")
+            lines = [ln for ln in head.split(b"\r\n") if not ln.lower().startswith(b"connection:")]
+            up = socket.create_connection(("127.0.0.1", target_port))
+            up.sendall(b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + rest)
+            resp = b""
+            while b"\r\n\r\n" not in resp and (d := up.recv(1 << 16)):
+                resp += d
+            rhead, _, rbody = resp.partition(b"\r\n\r\n")
+            if not close_notify:
+                # A body that only the end of the connection delimits (no Content-Length):
+                # the HTTP layer cannot tell a cut from the end, the multipart framing can.
+                rhead = b"\r\n".join(ln for ln in rhead.split(b"\r\n") if not ln.lower().startswith(b"content-length:"))
+            conn.sendall(rhead + b"\r\n\r\n" + rbody)
+            while d := up.recv(1 << 16):
+                conn.sendall(d)
+            if close_notify:
+                conn = conn.unwrap()  # TLS close_notify, as a TLS terminator sends
+        except (OSError, ValueError):
+            pass
+        finally:
+            for s_ in (conn, up, raw):
+                try:
+                    s_ and s_.close()
+                except OSError:
+                    pass
+
+    def serve():
+        while True:
+            try:
+                raw, _ = lsock.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(raw,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return lsock.getsockname()[1]
+
+
+tport = tls_proxy(o_http)
+outt = TMP + "/wado-tls"
+r = sixray("retrieve", f"https://sixray:s3cret-pw@127.0.0.1:{tport}/dicom-web", "--study", study_ct, "--tls-ca", TMP + "/ca.pem", "--out", outt)
+files_t = sorted(f for f in os.listdir(outt) if f.endswith(".dcm")) if os.path.isdir(outt) else []
+bad = [f for f in files_t if same_instance(f"{outt}/{f}", orthanc_file(f[:-4]))]
+check(f"HTTPS: WADO-RS study retrieve through a TLS proxy in front of Orthanc, {len(files_t)} instances equal to the archive's",
+      r.returncode == 0 and {f[:-4] for f in files_t} == ct_uids and not bad, (r.stderr, len(files_t), bad[:3]))
+# The same through a proxy that sends the body without Content-Length and drops the
+# connection without TLS close_notify once Orthanc is done (NIOSSL: uncleanShutdown): after
+# the closing boundary delimiter nothing is lost, so nothing is reported.
+uport = tls_proxy(o_http, close_notify=False)
+outu = TMP + "/wado-tls-unclean"
+r = sixray("retrieve", f"https://sixray:s3cret-pw@127.0.0.1:{uport}/dicom-web", "--study", study_ct, "--tls-ca", TMP + "/ca.pem", "--out", outu)
+files_u = sorted(f for f in os.listdir(outu) if f.endswith(".dcm")) if os.path.isdir(outu) else []
+check("HTTPS: a TLS close without close_notify after the closing boundary: complete, exit 0",
+      r.returncode == 0 and {f[:-4] for f in files_u} == ct_uids, (r.returncode, r.stderr, len(files_u)))
+r = sixray("retrieve", f"https://sixray:s3cret-pw@127.0.0.1:{tport}/dicom-web", "--study", study_ct, "--out", TMP + "/wado-tls-untrusted")
+check("HTTPS: the same retrieve without the CA is refused, in words, nothing written",
+      r.returncode == 1 and "certificate verification failed" in r.stderr
+      and not [f for f in os.listdir(TMP + "/wado-tls-untrusted") if f.endswith(".dcm")] if os.path.isdir(TMP + "/wado-tls-untrusted") else r.returncode == 1,
+      r.stderr)
+
 # ---------------------------------------------------------------- a misbehaving server
 print("== faults (a small HTTP server on loopback that misbehaves on purpose)")
 
