@@ -258,7 +258,7 @@ public final class DICOMwebClient: Sendable {
             } catch {
                 if attempt < maxRetries, isRetryable(error) {
                     attempt += 1
-                    try await sleep(backoff * Double(1 << (attempt - 1)), url: url)
+                    try await sleep(retryDelay(after: error, attempt: attempt), url: url)
                     continue
                 }
                 throw DICOMwebError(.transport, describe(error), url: url)
@@ -291,7 +291,18 @@ public final class DICOMwebClient: Sendable {
         if let e = error as? HTTPClientError {
             return e == .remoteConnectionClosed || e == .connectTimeout
         }
+        // A kept-alive connection the server (or a proxy) closed just as the request went out:
+        // nothing was answered, so asking again on a new connection is safe.
+        if let e = error as? ChannelError {
+            return e == .ioOnClosedChannel || e == .alreadyClosed
+        }
         return false
+    }
+
+    /// Exponential back-off, except that a stale kept-alive connection is replaced at once.
+    func retryDelay(after error: any Error, attempt: Int) -> Double {
+        if attempt == 1, let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed { return 0 }
+        return backoff * Double(1 << (attempt - 1))
     }
 
     func describe(_ error: any Error) -> String {
@@ -303,6 +314,9 @@ public final class DICOMwebClient: Sendable {
             case .remoteConnectionClosed: return "the server closed the connection"
             default: return "\(e)"
             }
+        }
+        if let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed {
+            return "the server closed the connection before answering"
         }
         // NIO's IOError reads "read(descriptor:pointer:size:): Connection reset by peer (errno: 104)":
         // keep the words, not the system call.
@@ -421,7 +435,7 @@ public final class DICOMwebClient: Sendable {
             } else if let transportError {
                 if !delegate.sawHead, attempt < maxRetries, isRetryable(transportError) {
                     attempt += 1
-                    do { try await sleep(backoff * Double(1 << (attempt - 1)), url: url) } catch { return WADOResult(error: error) }
+                    do { try await sleep(retryDelay(after: transportError, attempt: attempt), url: url) } catch { return WADOResult(error: error) }
                     continue
                 }
                 result.error = DICOMwebError(.transport, delegate.sawHead

@@ -86,6 +86,10 @@ extension Retrieve {
                 why.append("the archive sent only part of the study (HTTP 206 Partial Content"
                            + (report.warning.map { ": \(String($0.prefix(200)))" } ?? "") + ")")
             }
+            if report.fewerThanCounted && report.error == nil && !report.partialContent, let n = report.archiveCount {
+                why.append("the archive counts \(n) instances but sent \(report.received.count)"
+                           + (report.skipped > 0 ? " (\(report.skipped) were already here)" : ""))
+            }
             if !report.missing.isEmpty { why.append("\(report.missing.count) instances missing") }
             Output.error("retrieve incomplete: " + why.joined(separator: "; "))
             throw ExitCode(report.received.isEmpty && report.skipped == 0 ? 1 : 2)

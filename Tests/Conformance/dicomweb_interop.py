@@ -518,6 +518,16 @@ class Faulty(http.server.BaseHTTPRequestHandler):
             return self.send(200, b"<html>login page</html>", "application/dicom+json")
         if p.startswith("/forbidden/"):
             return self.send(403, b"no access", "text/plain")
+        if p.startswith("/silent/") and p.split("?")[0].endswith("/studies"):
+            return self.send(200, json.dumps([{"0020000D": {"vr": "UI", "Value": [study_ct]},
+                                               "00201208": {"vr": "IS", "Value": [3]}}]).encode())
+        if p.startswith("/silent/") and p.split("?")[0].endswith("/instances"):
+            return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
+        if p.startswith("/silent/"):
+            # 200 OK and a well-formed body, but only two of the three instances the archive counts.
+            body = b"".join(b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + open(f, "rb").read() + b"\r\n"
+                            for f in ct_files[:2]) + b"--BND--\r\n"
+            return self.send(200, body, 'multipart/related; type="application/dicom"; boundary=BND')
         if p.startswith("/partial/") and p.split("?")[0].endswith("/instances"):
             return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
         if p.startswith("/partial/"):
@@ -577,6 +587,13 @@ state = json.load(open(outp + "/.sixray-retrieve.json")) if os.path.exists(outp 
 check("206 Partial Content: exit 2, the two sent kept, the third listed as missing, the Warning shown",
       r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
       and "206 Partial Content" in r.stderr and "could not be read" in r.stderr, (r.returncode, r.stderr, kept, state))
+outs_ = TMP + "/silent"
+r = sixray("retrieve", fb + "/silent", "--study", study_ct, "--out", outs_)
+kept = sorted(f[:-4] for f in os.listdir(outs_) if f.endswith(".dcm")) if os.path.isdir(outs_) else []
+state = json.load(open(outs_ + "/.sixray-retrieve.json")) if os.path.exists(outs_ + "/.sixray-retrieve.json") else {}
+check("200 with an instance silently left out (QIDO-RS counts 3): exit 2, the third listed as missing",
+      r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
+      and "counts 3 instances but sent 2" in r.stderr, (r.returncode, r.stderr, kept, state))
 srv.shutdown()
 
 sys.exit(H.finish("DICOMweb interop"))
