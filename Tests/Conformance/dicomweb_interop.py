@@ -489,6 +489,12 @@ cut_uids = [pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID for p in 
 hits = {"flaky": 0}
 
 
+def two_of_three():
+    """A well-formed WADO-RS body with the first two of the three CT instances."""
+    return b"".join(b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + open(f, "rb").read() + b"\r\n"
+                    for f in ct_files[:2]) + b"--BND--\r\n"
+
+
 class Faulty(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -525,16 +531,12 @@ class Faulty(http.server.BaseHTTPRequestHandler):
             return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
         if p.startswith("/silent/"):
             # 200 OK and a well-formed body, but only two of the three instances the archive counts.
-            body = b"".join(b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + open(f, "rb").read() + b"\r\n"
-                            for f in ct_files[:2]) + b"--BND--\r\n"
-            return self.send(200, body, 'multipart/related; type="application/dicom"; boundary=BND')
+            return self.send(200, two_of_three(), 'multipart/related; type="application/dicom"; boundary=BND')
         if p.startswith("/partial/") and p.split("?")[0].endswith("/instances"):
             return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
         if p.startswith("/partial/"):
             # PS3.18 10.4.3: 206 Partial Content, a well-formed body with two of the three.
-            body = b"".join(b"--BND\r\nContent-Type: application/dicom\r\n\r\n" + open(f, "rb").read() + b"\r\n"
-                            for f in ct_files[:2]) + b"--BND--\r\n"
-            return self.send(206, body, 'multipart/related; type="application/dicom"; boundary=BND',
+            return self.send(206, two_of_three(), 'multipart/related; type="application/dicom"; boundary=BND',
                              [("Warning", '299 sixray-test "1 instance could not be read"')])
         if p.startswith("/cut/") and p.split("?")[0].endswith("/instances"):
             return self.send(200, json.dumps([{"00080018": {"vr": "UI", "Value": [u]}} for u in cut_uids]).encode())
@@ -571,26 +573,27 @@ r = sixray("query", fb + "/html")
 check("non-JSON answer: exit 1, 'not JSON' with the URL", r.returncode == 1 and "not JSON" in r.stderr and "/html/studies" in r.stderr, r.stderr)
 r = sixray("query", fb + "/forbidden")
 check("403: exit 1 with the status in words", r.returncode == 1 and "HTTP 403 Forbidden" in r.stderr, r.stderr)
-outc = TMP + "/cut"
-r = sixray("retrieve", fb + "/cut", "--study", study_ct, "--out", outc)
-kept = sorted(f[:-4] for f in os.listdir(outc) if f.endswith(".dcm")) if os.path.isdir(outc) else []
-state = json.load(open(outc + "/.sixray-retrieve.json")) if os.path.exists(outc + "/.sixray-retrieve.json") else {}
+def retrieve_from(path):
+    """`sixray retrieve` of the CT study from the misbehaving server into TMP/path: the
+    result, the instances kept and the retrieve state file."""
+    out = TMP + "/" + path
+    r = sixray("retrieve", fb + "/" + path, "--study", study_ct, "--out", out)
+    kept = sorted(f[:-4] for f in os.listdir(out) if f.endswith(".dcm")) if os.path.isdir(out) else []
+    state = json.load(open(out + "/.sixray-retrieve.json")) if os.path.exists(out + "/.sixray-retrieve.json") else {}
+    return r, kept, state, out
+
+
+r, kept, state, outc = retrieve_from("cut")
 check("body cut short: exit 2, the two complete instances kept, the third marked missing",
       r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
       and not [f for f in os.listdir(outc) if f.startswith(".partial")], (r.returncode, r.stderr, kept, state))
 bad = [u for u in kept if same_instance(f"{outc}/{u}.dcm", by_uid[u])]
 check("body cut short: the kept instances are whole", kept and not bad, bad)
-outp = TMP + "/partial"
-r = sixray("retrieve", fb + "/partial", "--study", study_ct, "--out", outp)
-kept = sorted(f[:-4] for f in os.listdir(outp) if f.endswith(".dcm")) if os.path.isdir(outp) else []
-state = json.load(open(outp + "/.sixray-retrieve.json")) if os.path.exists(outp + "/.sixray-retrieve.json") else {}
+r, kept, state, _ = retrieve_from("partial")
 check("206 Partial Content: exit 2, the two sent kept, the third listed as missing, the Warning shown",
       r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
       and "206 Partial Content" in r.stderr and "could not be read" in r.stderr, (r.returncode, r.stderr, kept, state))
-outs_ = TMP + "/silent"
-r = sixray("retrieve", fb + "/silent", "--study", study_ct, "--out", outs_)
-kept = sorted(f[:-4] for f in os.listdir(outs_) if f.endswith(".dcm")) if os.path.isdir(outs_) else []
-state = json.load(open(outs_ + "/.sixray-retrieve.json")) if os.path.exists(outs_ + "/.sixray-retrieve.json") else {}
+r, kept, state, _ = retrieve_from("silent")
 check("200 with an instance silently left out (QIDO-RS counts 3): exit 2, the third listed as missing",
       r.returncode == 2 and kept == sorted(cut_uids[:2]) and state.get("missing") == [cut_uids[2]]
       and "counts 3 instances but sent 2" in r.stderr, (r.returncode, r.stderr, kept, state))
