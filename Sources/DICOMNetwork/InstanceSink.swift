@@ -26,6 +26,14 @@ public protocol InstanceSink: Sendable {
     /// Whether the instance is already held (a retrieve then skips it: resume).
     func contains(sopInstanceUID: String) -> Bool
     func begin(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) throws(NetworkError) -> any InstanceWriter
+    /// Committing an instance costs more than closing and renaming a file (the study store
+    /// adopts it in an SQLite transaction): a streaming retrieve then writes on a thread of its
+    /// own, so that commits overlap the transfer.
+    var hasCostlyCommit: Bool { get }
+}
+
+extension InstanceSink {
+    public var hasCostlyCommit: Bool { false }
 }
 
 public protocol InstanceWriter: AnyObject {

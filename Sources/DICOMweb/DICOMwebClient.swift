@@ -122,6 +122,12 @@ public protocol WADOPartHandler: AnyObject {
     func partEnd() throws(DICOMwebError)
     /// The body broke off inside the part, or a handler call threw: drop what it got of it.
     func partAbandoned()
+    /// Run on a writer thread of its own (`PartPipeline`) rather than on the event loop.
+    var wantsWriterThread: Bool { get }
+}
+
+extension WADOPartHandler {
+    public var wantsWriterThread: Bool { false }
 }
 
 /// Collects whole parts in memory: for small responses only (frames, rendered images).

@@ -17,8 +17,17 @@ import NIOCore
 /// (`failure`), which then ends the request. `finish()` waits until every queued event has
 /// been handled; after it the handler and the counts may be read from any thread.
 ///
+/// The thread is used only when the handler asks for it (`WADOPartHandler.wantsWriterThread`,
+/// i.e. a sink whose commits are costly): otherwise each event is handled on the event loop as
+/// it is sent. Measured on a 2-core machine with Orthanc beside the client (`/tmp` on tmpfs,
+/// 120 and 300 × 512 KB): writing plain Part 10 files was 10–20 % quicker on the event loop (a
+/// third busy thread competes with the archive and the reader; the write itself is a copy into
+/// the page cache, as cheap as the read), adopting into the study store ~5 % quicker on the
+/// writer thread (20 % while reads were 64 KiB).
+///
 /// `@unchecked Sendable`: the queue and every field below are guarded by `mutex`, except the
-/// counts and `handler`, which only the writer thread touches until `finish()` returns.
+/// counts and `handler`, which only the writer thread (or, unthreaded, the event loop) touches
+/// until `finish()` returns.
 final class PartPipeline: @unchecked Sendable {
     enum Event {
         case begin([String: String])
@@ -30,6 +39,8 @@ final class PartPipeline: @unchecked Sendable {
     let url: String
     /// The most content bytes queued before the reader is held back.
     let limit: Int
+    /// False: the handler is called on the event loop, as each event is sent (no queue).
+    let threaded: Bool
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -50,10 +61,11 @@ final class PartPipeline: @unchecked Sendable {
     /// The most content bytes that were queued at once.
     private(set) var maxQueuedBytes = 0
 
-    init(handler: any WADOPartHandler, url: String, limit: Int = 8 << 20) {
+    init(handler: any WADOPartHandler, url: String, limit: Int = 8 << 20, threaded: Bool = true) {
         self.handler = handler
         self.url = url
         self.limit = limit
+        self.threaded = threaded
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
     }
@@ -74,6 +86,16 @@ final class PartPipeline: @unchecked Sendable {
 
     /// Queue one event (event loop side). Dropped once the handler has failed.
     func send(_ event: Event) {
+        if !threaded {
+            // On the event loop itself: the handler's error is kept as the writer's would be.
+            guard failure == nil else { return }
+            do throws(DICOMwebError) { try handle(event) } catch {
+                pthread_mutex_lock(mutex)
+                failed = withURL(error)
+                pthread_mutex_unlock(mutex)
+            }
+            return
+        }
         pthread_mutex_lock(mutex)
         if failed == nil && !closed {
             if !started { start() }

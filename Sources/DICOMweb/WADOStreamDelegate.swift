@@ -4,11 +4,12 @@ import NIOCore
 import NIOHTTP1
 
 /// Parses a WADO-RS response body on the connection's event loop as the bytes are read, and
-/// hands the parts to a `WADOPartHandler` through a `PartPipeline` (the handler runs on a
-/// writer thread of its own; content goes as slices of the network buffers). (AsyncHTTPClient's
-/// async body hands one chunk at a time to another thread and reads no further until it is
-/// taken: about 1,000 thread hops for a 60 MB series, which made a retrieve 1.9× curl's time;
-/// here reading runs ahead of writing by up to the pipeline's limit, and the two overlap.)
+/// hands the parts to a `WADOPartHandler` through a `PartPipeline` (on the event loop, or on a
+/// writer thread when the handler asks for one; content goes as slices of the network
+/// buffers). (AsyncHTTPClient's async body hands one chunk at a time to another thread and
+/// reads no further until it is taken: about 1,000 thread hops for a 60 MB series, which made
+/// a retrieve 1.9× curl's time; the pipeline's writer thread instead runs behind the reader by
+/// up to its limit.)
 ///
 /// `@unchecked Sendable`: AsyncHTTPClient calls a delegate only on the request's event loop,
 /// one call at a time, and the caller reads the state only after the task's future completes
@@ -35,7 +36,7 @@ final class WADOStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
     init(handler: any WADOPartHandler, url: String) {
         self.handler = handler
         self.url = url
-        pipeline = PartPipeline(handler: handler, url: url)
+        pipeline = PartPipeline(handler: handler, url: url, threaded: handler.wantsWriterThread)
     }
 
     /// Parts handled, content bytes, and the error that ended the body, once `finish()` returned.

@@ -212,6 +212,8 @@ public final class SinkPartHandler: WADOPartHandler {
         self.onReceived = onReceived
     }
 
+    public var wantsWriterThread: Bool { sink.hasCostlyCommit }
+
     public func partBegin(headers: [String: String]) throws(DICOMwebError) {
         writer?.discard()
         writer = nil

@@ -32,6 +32,9 @@ public struct StoreSink: InstanceSink {
         ((try? store.instance(sopInstanceUID)) ?? nil) != nil
     }
 
+    /// Each commit adopts the instance into the index (an SQLite transaction).
+    public var hasCostlyCommit: Bool { true }
+
     public func begin(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) throws(NetworkError) -> any InstanceWriter {
         let inner = try staging.begin(sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, transferSyntaxUID: transferSyntaxUID)
         return StoreInstanceWriter(inner: inner, store: store, source: source)

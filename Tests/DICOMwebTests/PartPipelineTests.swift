@@ -83,6 +83,22 @@ import Testing
         #expect(handler.parts.count == 2)
     }
 
+    @Test func unthreadedTheHandlerRunsAsEachEventIsSent() async throws {
+        let handler = SlowHandler(delay: 0, failInPart: 2)
+        let pipeline = PartPipeline(handler: handler, url: "http://x", threaded: false)
+        pipeline.send(.begin([:]))
+        pipeline.send(.body(Self.chunk(0, 0)))
+        pipeline.send(.end)
+        #expect(handler.parts.count == 1, "handled before send returned")
+        pipeline.send(.begin([:]))
+        pipeline.send(.body(Self.chunk(1, 0)))
+        #expect(pipeline.failure?.message.contains("after 1 complete parts") == true)
+        pipeline.send(.end)
+        await pipeline.finish()
+        #expect(handler.parts.count == 1 && pipeline.parts == 1 && pipeline.inPart)
+        await #expect(throws: DICOMwebError.self) { try await pipeline.backpressure(on: MultiThreadedEventLoopGroup.singleton.next()).get() }
+    }
+
     @Test func finishingANeverStartedPipelineReturnsAtOnce() async {
         let pipeline = PartPipeline(handler: SlowHandler(delay: 0), url: "u")
         await pipeline.finish()

@@ -196,6 +196,7 @@ struct CancellableSink: InstanceSink {
     let isCancelled: @Sendable () -> Bool
 
     func contains(sopInstanceUID: String) -> Bool { inner.contains(sopInstanceUID: sopInstanceUID) }
+    var hasCostlyCommit: Bool { inner.hasCostlyCommit }
 
     func begin(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String) throws(NetworkError) -> any InstanceWriter {
         if isCancelled() { throw NetworkError(.file("retrieve cancelled by the user")) }
