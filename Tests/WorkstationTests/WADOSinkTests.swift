@@ -3,6 +3,7 @@ import DICOMCore
 import DICOMweb
 import Foundation
 import NIOCore
+import StudyStore
 import Testing
 @testable import Workstation
 
@@ -102,6 +103,17 @@ import Testing
         try Self.feed(Self.multipart(parts), pieces: 50, into: handler).finish()
         #expect(handler.skipped == 1)
         #expect(handler.received.map(\.sopInstanceUID) == ["1.2.3.301"])
+    }
+
+    /// Only the study store's commits (an SQLite adopt each) are worth a writer thread.
+    @Test func onlyTheStoreAsksForAWriterThread() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(!SinkPartHandler(sink: try DirectorySink(directory: dir)).wantsWriterThread)
+        let store = try StudyStore.open(root: dir + "/store")
+        let storeSink = try StoreSink(store: store, source: "test")
+        #expect(SinkPartHandler(sink: storeSink).wantsWriterThread)
+        #expect(SinkPartHandler(sink: CancellableSink(inner: storeSink, isCancelled: { false })).wantsWriterThread)
     }
 
     @Test func aPartThatIsNotPart10IsRefusedWithWords() throws {
