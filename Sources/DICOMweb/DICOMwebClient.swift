@@ -297,17 +297,19 @@ public final class DICOMwebClient: Sendable {
         if let e = error as? HTTPClientError {
             return e == .remoteConnectionClosed || e == .connectTimeout
         }
-        // A kept-alive connection the server (or a proxy) closed just as the request went out:
-        // nothing was answered, so asking again on a new connection is safe.
-        if let e = error as? ChannelError {
-            return e == .ioOnClosedChannel || e == .alreadyClosed
-        }
-        return false
+        return isStaleConnection(error)
+    }
+
+    /// A kept-alive connection the server (or a proxy) closed just as the request went out:
+    /// nothing was answered, so asking again on a new connection is safe.
+    func isStaleConnection(_ error: any Error) -> Bool {
+        guard let e = error as? ChannelError else { return false }
+        return e == .ioOnClosedChannel || e == .alreadyClosed
     }
 
     /// Exponential back-off, except that a stale kept-alive connection is replaced at once.
     func retryDelay(after error: any Error, attempt: Int) -> Double {
-        if attempt == 1, let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed { return 0 }
+        if attempt == 1 && isStaleConnection(error) { return 0 }
         return backoff * Double(1 << (attempt - 1))
     }
 
@@ -321,9 +323,7 @@ public final class DICOMwebClient: Sendable {
             default: return "\(e)"
             }
         }
-        if let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed {
-            return "the server closed the connection before answering"
-        }
+        if isStaleConnection(error) { return "the server closed the connection before answering" }
         // NIO's IOError reads "read(descriptor:pointer:size:): Connection reset by peer (errno: 104)":
         // keep the words, not the system call.
         if let e = error as? IOError {
@@ -422,7 +422,6 @@ public final class DICOMwebClient: Sendable {
             if transportError != nil && delegate.bodyComplete { transportError = nil }
             await delegate.finish()
             var result = delegate.result
-            result.error = nil
             result.partialContent = delegate.status == 206
             result.warning = delegate.warning
             if delegate.inPart { handler.partAbandoned() }

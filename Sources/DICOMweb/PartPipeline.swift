@@ -3,17 +3,18 @@ import Foundation
 import NIOCore
 
 /// Carries the parsed parts of a WADO-RS body from the connection's event loop to a
-/// `WADOPartHandler` running on a thread of its own, so that reading the socket and writing
-/// the files (or adopting them into the study store, which commits to SQLite) overlap instead
-/// of taking turns, and the event loop, which other connections share, never waits on a disk.
+/// `WADOPartHandler`. Threaded, the handler runs on a writer thread of its own, so that reading
+/// the socket and committing instances (adopting them into the study store, an SQLite
+/// transaction each) overlap instead of taking turns, and the event loop, which other
+/// connections share, does not wait on them.
 ///
 /// Content travels as slices of the network buffers (no copy); what is queued is bounded by
 /// `limit` bytes: past it, `backpressure` hands AsyncHTTPClient a future that completes once
 /// the writer has caught up, and AsyncHTTPClient reads no more until then (so a slow disk slows
 /// the transfer, TCP's window pushing back on the server, and memory stays bounded).
 ///
-/// The handler is called only on the writer thread, in order. Its first error stops the
-/// pipeline: later events are dropped and the error is reported to the event loop side
+/// The handler is called in order, on the writer thread (or, unthreaded, on the event loop as
+/// each event is sent). Its first error stops the pipeline: later events are dropped and the error is reported to the event loop side
 /// (`failure`), which then ends the request. `finish()` waits until every queued event has
 /// been handled; after it the handler and the counts may be read from any thread.
 ///

@@ -39,8 +39,8 @@ final class WADOStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
         pipeline = PartPipeline(handler: handler, url: url, threaded: handler.wantsWriterThread)
     }
 
-    /// Parts handled, content bytes, and the error that ended the body, once `finish()` returned.
-    var result: WADOResult { WADOResult(parts: pipeline.parts, bytes: pipeline.bytes, error: failure ?? pipeline.failure) }
+    /// Parts handled and content bytes, once `finish()` returned (the caller adds the error).
+    var result: WADOResult { WADOResult(parts: pipeline.parts, bytes: pipeline.bytes) }
     /// The body ended inside a part (after `finish()`).
     var inPart: Bool { pipeline.inPart }
 
