@@ -150,10 +150,11 @@ public func retrieveDICOMweb(client: DICOMwebClient, study: String, series: Stri
     }
     report.archiveCount = await archiveCount
     if report.error != nil || report.partialContent || report.fewerThanCounted {
-        // Only a retrieve that broke off, or that the server answered with 206 Partial Content
-        // (PS3.18 §10.4.3: some instances could not be returned), needs the listing, to say
-        // what is missing. (Running it alongside every transfer cost Orthanc ~100 ms of CPU per
-        // 120-instance series, taken from the transfer on a 2-core machine.)
+        // Only a retrieve that broke off, that the server answered with 206 Partial Content
+        // (PS3.18 §10.4.3: some instances could not be returned), or that brought fewer
+        // instances than the archive counts needs the listing, to say what is missing.
+        // (Running it alongside every transfer cost Orthanc ~100 ms of CPU per 120-instance
+        // series, taken from the transfer on a 2-core machine.)
         var q = QIDOQuery(level: .instances, studyInstanceUID: study, seriesInstanceUID: series)
         q.includeFields = ["00080018"]
         if let list = try? await client.searchAll(q) {
